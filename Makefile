@@ -1,0 +1,43 @@
+# Quick start: `make demo` (install, generate demo data, build and publish), then `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DBT := $(VENV)/bin/dbt
+RAW_DIR ?= $(or $(LEVEKAR_RAW_DIR),data/raw)
+
+.PHONY: install demo demo-data build publish test lint pytest clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+## Generate the national demo data (15 years) into data/raw, then build and publish.
+demo: install demo-data
+	LEVEKAR_RAW_DIR=data/raw $(PY) scripts/levekar.py build
+
+demo-data: install
+	$(PY) scripts/generate_demo_data.py --out data/raw
+
+## Build and publish from the raw files in LEVEKAR_RAW_DIR (real data); generates nothing.
+build: install
+	LEVEKAR_RAW_DIR=$(RAW_DIR) $(PY) scripts/levekar.py build
+
+publish: install
+	$(PY) scripts/levekar.py publish
+
+## Every test: Python unit tests, the pipeline with all dbt tests on generated data, and the SQL linter.
+test: install pytest lint
+
+pytest: install
+	$(PY) -m pytest tests/python
+
+lint: install
+	$(VENV)/bin/sqlfluff lint models tests/dbt
+
+clean:
+	rm -rf build publish target logs

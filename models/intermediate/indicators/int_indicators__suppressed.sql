@@ -1,0 +1,77 @@
+-- Primary small-cell suppression (spv_flag 3) with the catalogue's limits: a cell is hidden when its
+-- period numerator is at most numerator_limit (T), when denominator - numerator is at most T (almost
+-- everybody), or when its denominator is at most denominator_limit (N). Indicators without limits
+-- (population) are public statistics. suppression_reason is kept here for QC and never published.
+with
+
+indicator_rows as (
+    select
+        indicator_id,
+        age_group,
+        period_start,
+        period_end,
+        geo_level,
+        geo_code,
+        sex,
+        numerator,
+        denominator,
+        value,
+        ci_lower,
+        ci_upper,
+        spv_flag
+    from {{ ref('int_indicators__unioned') }}
+),
+
+limits as (
+    select
+        indicator_id,
+        numerator_limit,
+        denominator_limit
+    from {{ ref('indicator_catalogue') }}
+),
+
+flagged as (
+    select
+        indicator_rows.indicator_id,
+        indicator_rows.age_group,
+        indicator_rows.period_start,
+        indicator_rows.period_end,
+        indicator_rows.geo_level,
+        indicator_rows.geo_code,
+        indicator_rows.sex,
+        indicator_rows.numerator,
+        indicator_rows.denominator,
+        indicator_rows.value,
+        indicator_rows.ci_lower,
+        indicator_rows.ci_upper,
+        indicator_rows.spv_flag,
+        indicator_rows.spv_flag = 0
+        and (
+            indicator_rows.numerator <= limits.numerator_limit
+            or indicator_rows.denominator - indicator_rows.numerator <= limits.numerator_limit
+            or indicator_rows.denominator <= limits.denominator_limit
+        ) as is_primary_suppressed
+    from indicator_rows
+    inner join limits on indicator_rows.indicator_id = limits.indicator_id
+),
+
+final as (
+    select
+        indicator_id,
+        age_group,
+        period_start,
+        period_end,
+        geo_level,
+        geo_code,
+        sex,
+        numerator,
+        denominator,
+        value,
+        ci_lower,
+        ci_upper,
+        case when coalesce(is_primary_suppressed, false) then 3 else spv_flag end as spv_flag,
+        case when coalesce(is_primary_suppressed, false) then 'primary' end as suppression_reason
+    from flagged
+)
+
+select * from final

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Maintainer tool: build the committed demo seeds in seeds/klass/ from the real KLASS reference data.
+
+    python scripts/build_reference_seeds.py [REFERENCE_DIR]   # default ../shared/reference
+
+Run once by a maintainer; the build and the tests never read REFERENCE_DIR. It reuses klass_extract.py: the code
+validation, the atomic writing, the `/changes` parser (the recorded API response goes through the same parser as
+the API path) and the levekårssone file import (the same function as `klass_extract.py import-lks`).
+
+Sources (REFERENCE_DIR/README.md): codes for 2024 from geography/*_2024*.csv, levekårssone 2025 from the KLASS CSV
+export and 2026 from the 66-kommune table, changes from klass/recorded_api (fylke 2019 -> 2020),
+geography/changes/grunnkrets_changes_2018_ullensaker_sample.csv and the kommune merge/split tables.
+Data: "Statistisk sentralbyrå (SSB), KLASS", CC BY 4.0; files taken via helseprofil/backend, helseprofil/norgeo and
+Altinn/codelists-lib-dotnet (MIT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import klass_extract as kx  # noqa: E402
+
+LOG = logging.getLogger("build_reference_seeds")
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+YEAR = 2024
+LKS_2025 = "levekarssoner/lks2025_levekarssone_to_grunnkrets.klass-csv-iso-8859-1.csv"
+LKS_2026 = "levekarssoner/lks2026_levekarssone_to_grunnkrets_66_kommuner.csv"
+
+# The known real numbers (reference README); the build fails if the data gives anything else.
+EXPECTED = {
+    "klass_grunnkretser.csv": 14_459,
+    "grunnkretser_unknown": 358,
+    "klass_kommuner.csv": 358,
+    "klass_fylker.csv": 16,
+    "klass_bydeler.csv": 42,
+    "klass_grunnkrets_bydel.csv": 1_648,
+    "lks_2025_rows": 14_063,
+    "lks_2025_zones": 2_185,
+    "lks_2025_recoded": 6,
+    "lks_2026_rows": 5_558,
+    "lks_2026_zones": 1_137,
+}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def check(name: str, actual: int) -> None:
+    expected = EXPECTED[name]
+    print(f"{name}: {actual}")
+    if actual != expected:
+        raise kx.KlassError(f"{name}: {actual} rows, expected the known real number {expected}")
+
+
+def code_rows(kind: str, pairs: list[tuple[str, str]], source: str) -> list[kx.Row]:
+    kx.validate_codes(kind, [c for c, _ in pairs], source)
+    kx.validate_unique(kind, pairs, source)
+    return [(str(YEAR), code, name) for code, name in pairs]
+
+
+def name_lookup(ref: Path) -> dict[str, str]:
+    """Kommune names from the reference files that have them; the newest source wins."""
+    names: dict[str, str] = {}
+    for row in read_csv(ref / "geography/kommuner_2024_with_fylke.csv"):
+        names.setdefault(row["kommune"], row["kommune_name"])
+    recorded = ref / "klass/recorded_api/classifications_131_codesAt__date-2023-03-02.json"
+    payload = json.loads(recorded.read_text("utf-8"))
+    for code in kx.parse_codes(payload, "recorded 131 codesAt 2023-03-02"):
+        names.setdefault(code["code"], code["name"])
+    for row in read_csv(ref / "geography/geography_2010_all_levels.csv"):
+        if row["level"] == "kommune":
+            names.setdefault(row["code"], row["name"])
+    return names
+
+
+def kommune_changes(ref: Path) -> list[kx.Row]:
+    """Kommune merges and splits as old -> new code rows dated 1 January of the change year."""
+    names = name_lookup(ref)
+    pairs: list[tuple[str, str, str]] = []
+    for file_name in ("kommune_merges_2016_2018.csv", "kommune_splits_2018_2020.csv",
+                      "kommune_track_change_2010_2015.csv"):
+        for row in read_csv(ref / "geography/changes" / file_name):
+            old, new, year = row["oldCode"].strip(), row["currentCode"].strip(), row["changeOccurred"].strip()
+            # Only clean old -> new rows: the tracking table's rows without an old code mean "unchanged".
+            if not old or not new or old == new or len(year) != 4:
+                continue
+            pairs.append((old, new, f"{year}-01-01"))
+    kx.validate_codes("kommune", [p[0] for p in pairs] + [p[1] for p in pairs], "kommune change tables")
+    missing = sorted({c for p in pairs for c in p[:2] if c not in names})
+    if missing:
+        LOG.info("kommune changes: no name in the reference data for %s (name left empty)", missing)
+    return [("kommune", old, names.get(old, ""), new, names.get(new, ""), date) for old, new, date in pairs]
+
+
+def build(ref: Path, seeds_dir: Path) -> dict[str, int]:
+    if not (ref / "README.md").exists():
+        raise kx.KlassError(f"{ref} does not look like the reference folder (no README.md)")
+    geo = read_csv(ref / "geography/geography_2024_all_levels.csv")
+    gk = [r for r in geo if r["level"] == "grunnkrets" and r["kommune"] and len(r["code"]) == 8]
+    source = "geography_2024_all_levels.csv"
+    grunnkretser = code_rows("grunnkrets", [(r["code"], r["name"]) for r in gk], source)
+    check("klass_grunnkretser.csv", len(grunnkretser))
+    check("grunnkretser_unknown", sum(r[1].endswith("9999") for r in grunnkretser))
+
+    kommuner = code_rows("kommune", [(r["kommune"], r["kommune_name"])
+                                     for r in read_csv(ref / "geography/kommuner_2024_with_fylke.csv")],
+                         "kommuner_2024_with_fylke.csv")
+    check("klass_kommuner.csv", len(kommuner))
+    fylker = code_rows("fylke", [(r["fylke"], r["fylke_name"]) for r in read_csv(ref / "geography/fylker_2024.csv")],
+                       "fylker_2024.csv")
+    check("klass_fylker.csv", len(fylker))
+    bydeler = code_rows("bydel", [(r["bydel"], r["bydel_name"]) for r in read_csv(ref / "geography/bydeler_2024.csv")],
+                        "bydeler_2024.csv")
+    check("klass_bydeler.csv", len(bydeler))
+
+    pairs = [(r["code"], r["bydel"]) for r in gk if r["bydel"]]
+    kx.validate_codes("bydel", [b for _, b in pairs], source)
+    kx.validate_one_parent(pairs, "grunnkrets", "bydel", source)
+    unknown_bydel = sorted({b for _, b in pairs} - {r[1] for r in bydeler})
+    if unknown_bydel:
+        raise kx.KlassError(f"{source}: bydel codes not in bydeler_2024.csv: {unknown_bydel[:5]}")
+    grunnkrets_bydel = [(str(YEAR), g, b) for g, b in pairs]
+    check("klass_grunnkrets_bydel.csv", len(grunnkrets_bydel))
+
+    # Changes: the recorded API response through the API parser; the Ullensaker sample has the API's columns.
+    recorded = ref / "klass/recorded_api/classifications_104_changes__from-2019-01-01__to-2020-01-02.json"
+    fylke = kx.parse_changes(json.loads(recorded.read_text("utf-8")), "fylke", recorded.name)
+    fylke_csv = {(r["oldCode"], r["newCode"], r["changeOccurred"] + "-01-01")
+                 for r in read_csv(ref / "geography/changes/fylke_changes_2019_2020.csv")}
+    if {(r[1], r[3], r[5]) for r in fylke} != fylke_csv:
+        raise kx.KlassError("the recorded fylke changes 2019 -> 2020 differ from fylke_changes_2019_2020.csv")
+    ullensaker = ref / "geography/changes/grunnkrets_changes_2018_ullensaker_sample.csv"
+    grunnkrets_changes = kx.parse_changes({"codeChanges": read_csv(ullensaker)}, "grunnkrets", ullensaker.name)
+    kommune = kommune_changes(ref)
+    changes = fylke + grunnkrets_changes + kommune
+    print(f"klass_changes.csv: {len(changes)} (fylke {len(fylke)}, grunnkrets {len(grunnkrets_changes)}, "
+          f"kommune {len(kommune)})")
+
+    # Import the levekårssone tables like a user would (same function as `import-lks`), into a scratch folder;
+    # then write every seed at once (atomic): a failure anywhere leaves the committed seeds unchanged.
+    with tempfile.TemporaryDirectory() as scratch:
+        lks25 = kx.import_lks(ref / LKS_2025, 2025, Path(scratch))
+        lks26 = kx.import_lks(ref / LKS_2026, 2026, Path(scratch))
+        lks_bytes = kx.seed_path(Path(scratch), "levekarssone_grunnkrets").read_bytes()
+    check("lks_2025_rows", len(lks25))
+    check("lks_2025_zones", len({r[1] for r in lks25}))
+    check("lks_2025_recoded", sum(r[1] == "0301999999" for r in lks25))
+    check("lks_2026_rows", len(lks26))
+    check("lks_2026_zones", len({r[1] for r in lks26}))
+
+    known = {r[1] for r in grunnkretser}
+    outside = sorted({r[3] for r in lks25 + lks26} - known)
+    if outside:
+        raise kx.KlassError(f"levekårssone grunnkretser not in the 2024 grunnkretser: {outside[:5]}")
+    seeds: dict[str, list[kx.Row]] = {
+        "grunnkrets": grunnkretser, "kommune": kommuner, "fylke": fylker, "bydel": bydeler,
+        "grunnkrets_bydel": grunnkrets_bydel, "changes": changes,
+    }
+    files = {
+        kx.seed_path(seeds_dir, name): kx.csv_bytes(kx.SEED_FILES[name][1], kx.sort_seed_rows(name, rows))
+        for name, rows in seeds.items()
+    }
+    files[kx.seed_path(seeds_dir, "levekarssone_grunnkrets")] = lks_bytes
+    kx.write_files_atomic(files)
+    counts = {kx.SEED_FILES[n][0]: len(kx.read_seed(kx.seed_path(seeds_dir, n), kx.SEED_FILES[n][1]))
+              for n in kx.SEED_FILES}
+    for name, count in counts.items():
+        print(f"wrote {name}: {count} rows")
+    return counts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("reference_dir", nargs="?", type=Path, default=PROJECT_DIR.parent / "shared" / "reference",
+                        help="the reference folder (default ../shared/reference)")
+    parser.add_argument("--seeds-dir", type=Path, default=PROJECT_DIR / "seeds" / "klass")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        build(args.reference_dir, args.seeds_dir)
+    except (kx.KlassError, OSError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+-- Zones plus the unknown remainder equal their kommune, and the same for bydeler, for every year and sex.
+-- The remainder is recomputed from the staged facts, independently of the aggregation macro.
+with
+
+population as (
+    select
+        year,
+        geo_level,
+        geo_code,
+        sex,
+        count_value as persons
+    from {{ ref('int_counts__by_geography') }}
+    where source = 'population' and measure = 'persons' and age_group = '0_120'
+),
+
+facts as (
+    select
+        stg.year,
+        grunnkretser.kommune_code,
+        grunnkretser.bydel_code,
+        grunnkretser.levekarssone_code,
+        stg.sex,
+        stg.persons
+    from {{ ref('stg_raw__population') }} as stg
+    inner join {{ ref('int_geography__grunnkretser') }} as grunnkretser
+        on stg.grunnkrets_code = grunnkretser.grunnkrets_code
+),
+
+facts_both_sexes as (
+    select
+        year,
+        kommune_code,
+        bydel_code,
+        levekarssone_code,
+        sex,
+        persons
+    from facts
+    union all
+    select
+        year,
+        kommune_code,
+        bydel_code,
+        levekarssone_code,
+        '0' as sex,
+        persons
+    from facts
+),
+
+remainders as (
+    select
+        year,
+        kommune_code,
+        sex,
+        sum(case when levekarssone_code is null then persons else 0 end) as outside_zones,
+        sum(case when bydel_code is null then persons else 0 end) as outside_bydeler
+    from facts_both_sexes
+    group by year, kommune_code, sex
+),
+
+zone_sums as (
+    select
+        population.year,
+        substr(population.geo_code, 1, 4) as kommune_code,
+        population.sex,
+        sum(population.persons) as persons
+    from population
+    where population.geo_level = 'levekarssone'
+    group by all
+),
+
+bydel_sums as (
+    select
+        population.year,
+        substr(population.geo_code, 1, 4) as kommune_code,
+        population.sex,
+        sum(population.persons) as persons
+    from population
+    where population.geo_level = 'bydel'
+    group by all
+),
+
+kommuner as (
+    select
+        year,
+        geo_code as kommune_code,
+        sex,
+        persons
+    from population
+    where geo_level = 'kommune'
+)
+
+select
+    kommuner.year,
+    kommuner.kommune_code,
+    kommuner.sex,
+    kommuner.persons as kommune_persons,
+    zone_sums.persons as zone_persons,
+    bydel_sums.persons as bydel_persons,
+    remainders.outside_zones,
+    remainders.outside_bydeler
+from kommuner
+left join remainders using (year, kommune_code, sex)
+left join zone_sums using (year, kommune_code, sex)
+left join bydel_sums using (year, kommune_code, sex)
+where
+    kommuner.persons <> coalesce(zone_sums.persons, 0) + coalesce(remainders.outside_zones, 0)
+    or (
+        bydel_sums.persons is not null
+        and kommuner.persons <> bydel_sums.persons + coalesce(remainders.outside_bydeler, 0)
+    )
