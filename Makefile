@@ -37,6 +37,7 @@ pytest: install
 	$(PY) -m pytest tests/python
 
 lint: install
+	mkdir -p build
 	$(VENV)/bin/sqlfluff lint models tests/dbt
 
 clean:

@@ -99,7 +99,6 @@ BENEFITS = ("disability", "social_assistance", "unemployed")  # sorted: the key 
 BENEFIT_AGES = {"disability": (18, 67), "social_assistance": (18, 66), "unemployed": (16, 66)}
 BENEFIT_AGE_LO, BENEFIT_AGE_HI = 16, 67
 SUBJECTS = ("english", "numeracy", "reading")  # sorted
-GRADES = (5, 8)
 EDUCATION_MIN_AGE = 16
 
 # National anchors (rounded real Norwegian figures).
@@ -191,7 +190,7 @@ def load_geography(seeds_dir: Path) -> Geography:
 @dataclass
 class Areas:
     geo: Geography
-    size: np.ndarray  # (G,) residents in the last anchor year (2024) before normalisation
+    size: np.ndarray  # (G,) expected residents in 2024 (the real seeds sum to about 5.55 million)
     growth: np.ndarray  # (G,) relative yearly growth
     profile: np.ndarray  # (G, 2, A) log weight of each sex and age relative to the national structure
     ses: np.ndarray  # (G,) socio-economic index, higher = more deprived; population-weighted mean 0, sd 1
@@ -221,7 +220,7 @@ def draw_areas(geo: Geography, rng: np.random.Generator) -> Areas:
 
     # Sizes: a levekårssone has a few thousand residents (they are designed that way), split over its
     # grunnkretser with skewed weights; 1.5 % of grunnkretser are empty (industry, forest, new codes).
-    zone_people = 2540.0 * rng.lognormal(-0.06, 0.35, len(zones))
+    zone_people = 2570.0 * rng.lognormal(-0.06, 0.35, len(zones))
     weights = rng.lognormal(0.0, 1.0, n)
     weights[rng.random(n) < 0.015] = 0.0
     zone_weight_sum = np.bincount(zone_idx, weights=weights, minlength=len(zones))
@@ -239,8 +238,10 @@ def draw_areas(geo: Geography, rng: np.random.Generator) -> Areas:
         p = np.sqrt(kommune_people[kommune_idx[unknown_idx]]) + 1.0
         n_pick = min(len(unknown_idx), 50)
         picked = rng.choice(unknown_idx, size=n_pick, replace=False, p=p / p.sum())
-        size[picked] = 0.002 * size[real].sum() / n_pick * rng.lognormal(-0.125, 0.5, n_pick)
-    size *= NATIONAL_TOTAL[2024] / size.sum()
+        per_code = max(0.002 * size[real].sum() / n_pick, 150.0)
+        size[picked] = per_code * rng.lognormal(-0.125, 0.5, n_pick)
+    # Sizes are on the scale of Norway in 2024 (the real seeds give about 5.55 million); a partial or
+    # synthetic seed set is a correspondingly smaller country.
 
     # Growth: cities and new neighbourhoods grow, rural areas shrink a little.
     growth = 0.012 * urban - 0.004 + rng.normal(0.0, 0.008, n)
@@ -382,7 +383,8 @@ def shares(areas: Areas, year: int) -> np.ndarray:
 def initial_population(areas: Areas, country: Areas, first_year: int, base: dict[int, np.ndarray],
                        rng: np.random.Generator) -> np.ndarray:
     """Residents on 1 January of first_year: the national structure split by each area's share of Norway."""
-    national = national_structure(first_year, base)
+    # The country of the seeds relative to Norway (1 for the real seeds).
+    national = national_structure(first_year, base) * country.size.sum() / NATIONAL_TOTAL[2024]
 
     def weight(a: Areas) -> np.ndarray:
         return (a.size * np.exp(a.growth * (first_year - 2024)))[:, None, None] * np.exp(a.profile)
@@ -575,7 +577,7 @@ def simulate(areas: Areas, country: Areas, first_year: int, last_year: int,
     """Yearly rows for `areas` (a subset of `country`, or all of it) from first_year to last_year."""
     base = calibrate_mortality()
     pop = initial_population(areas, country, first_year, base, rng)
-    size_fraction = areas.size.sum() / country.size.sum()
+    size_fraction = areas.size.sum() / NATIONAL_TOTAL[2024]
     migration_profile = migration_age_profile()
     for year in range(first_year, last_year + 1):
         cells = Cells.from_dense(pop)

@@ -259,3 +259,127 @@ def test_geography_year_2026_and_approved_scope(small_raw_dir: Path, tmp_path: P
         zones = {row[0] for row in con.execute(
             "select geo_code from geography where geo_level = 'levekarssone'").fetchall()}
     assert zones == expected
+
+
+def standard_band(age: int) -> int:
+    return min(age // 5 * 5, 90)
+
+
+def mortality_by_band(raw_dir: Path, unit_of) -> tuple[dict, dict, list[int]]:
+    """Person-years and deaths by (unit, year, sex, 5-year band), computed in plain Python."""
+    population = raw_population(raw_dir)
+    deaths = pq.read_table(raw_dir / "deaths.parquet").to_pylist()
+    years = sorted({row["year"] for row in population})
+    person_years: dict = Counter()
+    for row in population:
+        unit = unit_of(row["grunnkrets"])
+        band = standard_band(row["age"])
+        if row["year"] + 1 in years:
+            person_years[(unit, row["year"], row["sex"], band)] += 0.5 * row["persons"]
+        else:
+            person_years[(unit, row["year"], row["sex"], band)] += row["persons"]
+        if row["year"] - 1 in years:
+            person_years[(unit, row["year"] - 1, row["sex"], band)] += 0.5 * row["persons"]
+    death_counts: dict = Counter()
+    for row in deaths:
+        death_counts[(unit_of(row["grunnkrets"]), row["year"], row["sex"], standard_band(row["age"]))] += row["deaths"]
+    return person_years, death_counts, years
+
+
+def poisson_limits(observed: float) -> tuple[float, float]:
+    from scipy.stats import chi2, norm
+
+    if observed < 10:
+        lower = 0.0 if observed == 0 else chi2.ppf(0.025, 2 * observed) / 2
+        return lower, chi2.ppf(0.975, 2 * observed + 2) / 2
+    z = norm.ppf(0.975)
+    lower = observed * (1 - 1 / (9 * observed) - z / (3 * observed**0.5)) ** 3
+    upper = (observed + 1) * (1 - 1 / (9 * (observed + 1)) + z / (3 * (observed + 1) ** 0.5)) ** 3
+    return lower, upper
+
+
+@pytest.mark.parametrize("kommune", ["1103", "3301"])
+def test_standardised_mortality_recomputed_by_hand(small_pipeline: PipelineRun, kommune: str) -> None:
+    """DSR with Dobson's interval and SMR with Poisson limits for a kommune, 2022-2024, each sex."""
+    person_years, deaths, years = mortality_by_band(small_pipeline.raw_dir, lambda gk: gk[:4])
+    national_py, national_deaths, _ = mortality_by_band(small_pipeline.raw_dir, lambda gk: "0")
+    period = [2022, 2023, 2024]
+    bands = range(0, 95, 5)
+    standard = Counter()
+    for row in raw_population(small_pipeline.raw_dir):
+        if row["year"] == 2024:
+            standard[standard_band(row["age"])] += row["persons"]
+    total_weight = sum(standard.values())
+
+    def sums(table: dict, unit: str, sexes: tuple[str, ...], band: int) -> float:
+        return sum(table.get((unit, year, sex, band), 0) for year in period for sex in sexes)
+
+    with public(small_pipeline) as con:
+        published = {
+            (row[0], row[1]): row[2:]
+            for row in con.execute(
+                "select indicator_id, sex, numerator, value, ci_lower, ci_upper from indicator_values "
+                "where indicator_id in ('mortality_dsr', 'mortality_smr') and period = '2022_2024' "
+                "and geo_level = 'kommune' and geo_code = ?",
+                [kommune],
+            ).fetchall()
+        }
+    for sex, sexes in (("0", ("1", "2")), ("1", ("1",)), ("2", ("2",))):
+        observed = sum(sums(deaths, kommune, sexes, band) for band in bands)
+        rate = sum(standard[b] * sums(deaths, kommune, sexes, b) / sums(person_years, kommune, sexes, b)
+                   for b in bands if sums(person_years, kommune, sexes, b) > 0) / total_weight
+        variance = sum(standard[b] ** 2 * sums(deaths, kommune, sexes, b) / sums(person_years, kommune, sexes, b) ** 2
+                       for b in bands if sums(person_years, kommune, sexes, b) > 0) / total_weight**2
+        low, high = poisson_limits(observed)
+        numerator, value, ci_lower, ci_upper = published[("mortality_dsr", sex)]
+        assert numerator == observed
+        assert value == pytest.approx(1e5 * rate, rel=1e-9)
+        assert ci_lower == pytest.approx(1e5 * (rate + (variance / observed) ** 0.5 * (low - observed)), rel=1e-9)
+        assert ci_upper == pytest.approx(1e5 * (rate + (variance / observed) ** 0.5 * (high - observed)), rel=1e-9)
+
+        expected = sum(
+            sums(person_years, kommune, (s,), b) * sums(national_deaths, "0", (s,), b) / sums(national_py, "0", (s,), b)
+            for s in sexes for b in bands if sums(national_py, "0", (s,), b) > 0
+        )
+        numerator, value, ci_lower, ci_upper = published[("mortality_smr", sex)]
+        assert value == pytest.approx(100 * observed / expected, rel=1e-9)
+        assert ci_lower == pytest.approx(100 * low / expected, rel=1e-9)
+        assert ci_upper == pytest.approx(100 * high / expected, rel=1e-9)
+
+
+def test_low_income_share_and_wilson_interval_for_zones(small_pipeline: PipelineRun) -> None:
+    """A 3-year share summed over the period (rate of sums), for every published zone, with Wilson's interval."""
+    from scipy.stats import norm
+
+    mapping = current_zones(2025)
+    zones = multi_zone_zones(mapping)
+    rows = pq.read_table(small_pipeline.raw_dir / "low_income.parquet").to_pylist()
+    numerators: dict = Counter()
+    denominators: dict = Counter()
+    for row in rows:
+        zone = mapping.get(row["grunnkrets"])
+        if zone in zones and 2022 <= row["year"] <= 2024:
+            numerators[zone] += row["persons_low_income"]
+            denominators[zone] += row["persons_in_households"]
+    z = norm.ppf(0.975)
+    with public(small_pipeline) as con:
+        published = {row[0]: row[1:] for row in con.execute(
+            "select geo_code, numerator, denominator, value, ci_lower, ci_upper, spv_flag from indicator_values "
+            "where indicator_id = 'low_income' and period = '2022_2024' and sex = '0' and age_group = '0_120' "
+            "and geo_level = 'levekarssone'").fetchall()}
+    shown = 0
+    for zone, denominator in denominators.items():
+        numerator = numerators[zone]
+        got_numerator, got_denominator, value, ci_lower, ci_upper, spv_flag = published[zone]
+        if numerator <= 4 or denominator - numerator <= 4 or denominator <= 20:
+            assert spv_flag == 3 and value is None and got_numerator is None
+            continue
+        p = numerator / denominator
+        centre = (p + z**2 / (2 * denominator)) / (1 + z**2 / denominator)
+        half = z * (p * (1 - p) / denominator + z**2 / (4 * denominator**2)) ** 0.5 / (1 + z**2 / denominator)
+        assert (got_numerator, got_denominator, spv_flag) == (numerator, denominator, 0)
+        assert value == pytest.approx(100 * p, rel=1e-12)
+        assert ci_lower == pytest.approx(100 * (centre - half), rel=1e-9)
+        assert ci_upper == pytest.approx(100 * (centre + half), rel=1e-9)
+        shown += 1
+    assert shown > 20

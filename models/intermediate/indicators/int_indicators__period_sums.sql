@@ -1,6 +1,5 @@
--- Numerator and denominator of every indicator summed over its rolling periods (rate of sums, never a mean
--- of yearly values), for every unit, sex and age group. Periods are every window of the indicator's length
--- inside the years its data cover; years_in_data says how many of the window's years have national data.
+-- Numerator and denominator of every count, share and rate indicator summed over its rolling periods (rate
+-- of sums, never a mean of yearly values), for every unit, sex and age group, with explicit zeros.
 with
 
 definitions as (
@@ -14,8 +13,7 @@ definitions as (
         denominator_measure,
         denominator_subgroup,
         denominator_age_group,
-        sexes,
-        period_years
+        sexes
     from {{ ref('int_indicators__definitions') }}
 ),
 
@@ -33,79 +31,14 @@ counts as (
     from {{ ref('int_counts__by_geography') }}
 ),
 
-national_years as (
-    select distinct
-        source,
-        measure,
-        subgroup,
-        age_group,
-        year
-    from counts
-    where geo_level = 'land'
-),
-
-indicator_years as (
-    select
-        definitions.indicator_id,
-        definitions.age_group,
-        numerator_years.year
-    from definitions
-    inner join national_years as numerator_years
-        on
-            definitions.numerator_source = numerator_years.source
-            and definitions.numerator_measure = numerator_years.measure
-            and definitions.numerator_subgroup = numerator_years.subgroup
-            and definitions.age_group = numerator_years.age_group
-    left join national_years as denominator_years
-        on
-            definitions.denominator_source = denominator_years.source
-            and definitions.denominator_measure = denominator_years.measure
-            and definitions.denominator_subgroup = denominator_years.subgroup
-            and definitions.denominator_age_group = denominator_years.age_group
-            and numerator_years.year = denominator_years.year
-    where definitions.denominator_source is null or denominator_years.year is not null
-),
-
-year_spans as (
-    select
-        definitions.indicator_id,
-        definitions.age_group,
-        definitions.period_years,
-        min(indicator_years.year) as first_year,
-        max(indicator_years.year) as last_year
-    from definitions
-    inner join indicator_years
-        on
-            definitions.indicator_id = indicator_years.indicator_id
-            and definitions.age_group = indicator_years.age_group
-    group by all
-),
-
-periods as (
-    select
-        year_spans.indicator_id,
-        year_spans.age_group,
-        cast(starts.period_start as integer) as period_start,
-        cast(starts.period_start + year_spans.period_years - 1 as integer) as period_end
-    from year_spans,
-        unnest(generate_series(year_spans.first_year, year_spans.last_year - year_spans.period_years + 1))
-            as starts (period_start)
-),
-
 periods_with_coverage as (
     select
-        periods.indicator_id,
-        periods.age_group,
-        periods.period_start,
-        periods.period_end,
-        count(indicator_years.year) as years_in_data
-    from periods
-    left join indicator_years
-        on
-            periods.indicator_id = indicator_years.indicator_id
-            and periods.age_group = indicator_years.age_group
-            and indicator_years.year between periods.period_start and periods.period_end
-    group by all
+        indicator_id,
+        age_group,
+        period_start,
+        period_end,
+        years_in_data
+    from {{ ref('int_indicators__periods') }}
 ),
 
 units as (

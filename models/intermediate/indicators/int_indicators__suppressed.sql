@@ -1,7 +1,8 @@
 -- Primary small-cell suppression (spv_flag 3) with the catalogue's limits: a cell is hidden when its
--- period numerator is at most numerator_limit (T), when denominator - numerator is at most T (almost
--- everybody), or when its denominator is at most denominator_limit (N). Indicators without limits
--- (population) are public statistics. suppression_reason is kept here for QC and never published.
+-- period numerator is at most numerator_limit (T); for shares also when denominator - numerator is at most
+-- T (almost everybody); and when its denominator (persons or person-years) is at most denominator_limit (N),
+-- which does not apply to the expected deaths of an SMR. Indicators without limits (population, life
+-- expectancy) follow their own rules. suppression_reason is kept here for QC and never published.
 with
 
 indicator_rows as (
@@ -25,6 +26,7 @@ indicator_rows as (
 limits as (
     select
         indicator_id,
+        method,
         numerator_limit,
         denominator_limit
     from {{ ref('indicator_catalogue') }}
@@ -48,8 +50,11 @@ flagged as (
         indicator_rows.spv_flag = 0
         and (
             indicator_rows.numerator <= limits.numerator_limit
-            or indicator_rows.denominator - indicator_rows.numerator <= limits.numerator_limit
-            or indicator_rows.denominator <= limits.denominator_limit
+            or (
+                limits.method = 'share'
+                and indicator_rows.denominator - indicator_rows.numerator <= limits.numerator_limit
+            )
+            or (limits.method <> 'isr' and indicator_rows.denominator <= limits.denominator_limit)
         ) as is_primary_suppressed
     from indicator_rows
     inner join limits on indicator_rows.indicator_id = limits.indicator_id

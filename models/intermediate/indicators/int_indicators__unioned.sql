@@ -17,6 +17,30 @@ rates as (
         ci_upper,
         spv_flag
     from {{ ref('int_indicators__values') }}
+),
+
+standardised_mortality as (
+    select
+        indicator_id,
+        age_group,
+        period_start,
+        period_end,
+        geo_level,
+        geo_code,
+        sex,
+        numerator,
+        denominator,
+        value,
+        ci_lower,
+        ci_upper,
+        spv_flag
+    from {{ ref('int_mortality__standardised') }}
+),
+
+unioned as (
+    select * from rates
+    union all
+    select * from standardised_mortality
 )
 
-select * from rates
+select * from unioned

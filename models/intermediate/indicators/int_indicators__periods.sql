@@ -1,0 +1,132 @@
+-- The rolling periods of every indicator: every window of the catalogue's period length inside the years
+-- its data cover. years_in_data counts the window's years that have national data for both numerator and
+-- denominator; a window with fewer than period_years of them is flagged (spv_flag 1) downstream.
+with
+
+catalogue as (
+    select
+        indicator_id,
+        method,
+        period_years
+    from {{ ref('indicator_catalogue') }}
+),
+
+definitions as (
+    select
+        indicator_id,
+        age_group,
+        numerator_source,
+        numerator_measure,
+        numerator_subgroup,
+        denominator_source,
+        denominator_measure,
+        denominator_subgroup,
+        denominator_age_group
+    from {{ ref('int_indicators__definitions') }}
+),
+
+national_years as (
+    select distinct
+        source,
+        measure,
+        subgroup,
+        age_group,
+        year
+    from {{ ref('int_counts__by_geography') }}
+    where geo_level = 'land'
+),
+
+rate_indicator_years as (
+    select
+        definitions.indicator_id,
+        definitions.age_group,
+        numerator_years.year
+    from definitions
+    inner join national_years as numerator_years
+        on
+            definitions.numerator_source = numerator_years.source
+            and definitions.numerator_measure = numerator_years.measure
+            and definitions.numerator_subgroup = numerator_years.subgroup
+            and definitions.age_group = numerator_years.age_group
+    left join national_years as denominator_years
+        on
+            definitions.denominator_source = denominator_years.source
+            and definitions.denominator_measure = denominator_years.measure
+            and definitions.denominator_subgroup = denominator_years.subgroup
+            and definitions.denominator_age_group = denominator_years.age_group
+            and numerator_years.year = denominator_years.year
+    where definitions.denominator_source is null or denominator_years.year is not null
+),
+
+mortality_years as (
+    select distinct year
+    from {{ ref('int_mortality__by_age_band') }}
+    where geo_level = 'land' and deaths > 0
+),
+
+mortality_indicator_years as (
+    select
+        catalogue.indicator_id,
+        indicator_age_groups.age_group,
+        mortality_years.year
+    from catalogue
+    inner join {{ ref('indicator_age_groups') }} as indicator_age_groups
+        on catalogue.indicator_id = indicator_age_groups.indicator_id
+    cross join mortality_years
+    where catalogue.method in ('dsr', 'isr', 'life_table')
+),
+
+indicator_years as (
+    select
+        indicator_id,
+        age_group,
+        year
+    from rate_indicator_years
+    union all
+    select
+        indicator_id,
+        age_group,
+        year
+    from mortality_indicator_years
+),
+
+year_spans as (
+    select
+        indicator_years.indicator_id,
+        indicator_years.age_group,
+        catalogue.period_years,
+        min(indicator_years.year) as first_year,
+        max(indicator_years.year) as last_year
+    from indicator_years
+    inner join catalogue on indicator_years.indicator_id = catalogue.indicator_id
+    group by all
+),
+
+periods as (
+    select
+        year_spans.indicator_id,
+        year_spans.age_group,
+        cast(starts.period_start as integer) as period_start,
+        cast(starts.period_start + year_spans.period_years - 1 as integer) as period_end
+    from year_spans,
+        unnest(generate_series(year_spans.first_year, year_spans.last_year - year_spans.period_years + 1))
+            as starts (period_start)
+),
+
+final as (
+    select
+        periods.indicator_id,
+        periods.age_group,
+        periods.period_start,
+        periods.period_end,
+        count(indicator_years.year) as years_in_data
+    from periods
+    left join indicator_years
+        on
+            periods.indicator_id = indicator_years.indicator_id
+            and periods.age_group = indicator_years.age_group
+            and indicator_years.year between periods.period_start and periods.period_end
+    group by all
+)
+
+select * from final
