@@ -7,5 +7,8 @@ select
 from {{ ref('indicator_values') }}
 where
     geo_level = 'land'
-    and indicator_id in (select smr.indicator_id from {{ ref('indicators') }} as smr where smr.method = 'isr')
+    and indicator_id in (
+        select smr.indicator_id from {{ ref('indicators') }} as smr
+        where smr.method = 'isr'
+    )
     and (spv_flag <> 0 or abs(value - 100) > 1e-9)

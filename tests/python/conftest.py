@@ -69,7 +69,7 @@ def new_run(folder: Path, raw_dir: Path) -> PipelineRun:
 @pytest.fixture(scope="session")
 def small_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     raw_dir = tmp_path_factory.mktemp("raw")
-    generate_demo(raw_dir, "--first-year", "2022", "--last-year", "2024")
+    generate_demo(raw_dir, "--first-year", "2010", "--last-year", "2024")
     return raw_dir
 
 

@@ -1,19 +1,6 @@
--- Every count series the indicators need, summed from grunnkrets to every level by one macro, per year and
--- sex (0 = both). Facts without age (school, housing) count in every age group of their series.
+-- Every count series the indicators need, summed to every level by one macro, per year and sex (0 = both).
+-- An age group is the sum of the elementary bands inside it; facts without age count in every age group.
 with
-
-facts as (
-    select
-        source,
-        measure,
-        subgroup,
-        year,
-        grunnkrets_code,
-        sex,
-        age,
-        count_value
-    from {{ ref('int_facts__long') }}
-),
 
 terms as (
     select
@@ -26,14 +13,20 @@ terms as (
     from {{ ref('int_counts__terms') }}
 ),
 
-grunnkretser as (
+facts as (
     select
-        grunnkrets_code,
+        source,
+        measure,
+        subgroup,
+        year,
         fylke_code,
         kommune_code,
         bydel_code,
-        levekarssone_code
-    from {{ ref('int_geography__grunnkretser') }}
+        levekarssone_code,
+        sex,
+        band_lo,
+        count_value
+    from {{ ref('int_facts__by_zone') }}
 ),
 
 by_zone as (
@@ -43,10 +36,10 @@ by_zone as (
         terms.subgroup,
         terms.age_group,
         facts.year,
-        grunnkretser.fylke_code,
-        grunnkretser.kommune_code,
-        grunnkretser.bydel_code,
-        grunnkretser.levekarssone_code,
+        facts.fylke_code,
+        facts.kommune_code,
+        facts.bydel_code,
+        facts.levekarssone_code,
         facts.sex,
         sum(facts.count_value) as count_value
     from facts
@@ -55,12 +48,11 @@ by_zone as (
             facts.source = terms.source
             and facts.measure = terms.measure
             and facts.subgroup = terms.subgroup
-            and (facts.age is null or facts.age between terms.age_lo and terms.age_hi)
-    inner join grunnkretser on facts.grunnkrets_code = grunnkretser.grunnkrets_code
+            and (facts.band_lo is null or facts.band_lo between terms.age_lo and terms.age_hi)
     group by all
 ),
 
-with_both_sexes as (
+with_both_sexes as materialized (
     select
         source,
         measure,

@@ -58,13 +58,7 @@ cells as (
         units.geo_level,
         units.geo_code,
         sexes.sex,
-        definitions.numerator_source,
-        definitions.numerator_measure,
-        definitions.numerator_subgroup,
-        definitions.denominator_source,
-        definitions.denominator_measure,
-        definitions.denominator_subgroup,
-        definitions.denominator_age_group
+        definitions.denominator_source
     from definitions
     inner join periods_with_coverage
         on
@@ -74,49 +68,62 @@ cells as (
     cross join unnest(string_split(definitions.sexes, ' ')) as sexes (sex)
 ),
 
+-- Each year of each period, so that counts join periods on equality.
+period_years as (
+    select
+        periods_with_coverage.indicator_id,
+        periods_with_coverage.age_group,
+        periods_with_coverage.period_start,
+        cast(years.year as integer) as year
+    from periods_with_coverage,
+        unnest(generate_series(periods_with_coverage.period_start, periods_with_coverage.period_end)) as years (year)
+),
+
 numerators as (
     select
-        cells.indicator_id,
-        cells.age_group,
-        cells.period_start,
-        cells.geo_level,
-        cells.geo_code,
-        cells.sex,
+        definitions.indicator_id,
+        definitions.age_group,
+        period_years.period_start,
+        counts.geo_level,
+        counts.geo_code,
+        counts.sex,
         sum(counts.count_value) as numerator
-    from cells
+    from definitions
+    inner join period_years
+        on
+            definitions.indicator_id = period_years.indicator_id
+            and definitions.age_group = period_years.age_group
     inner join counts
         on
-            cells.numerator_source = counts.source
-            and cells.numerator_measure = counts.measure
-            and cells.numerator_subgroup = counts.subgroup
-            and cells.age_group = counts.age_group
-            and cells.geo_level = counts.geo_level
-            and cells.geo_code = counts.geo_code
-            and cells.sex = counts.sex
-            and counts.year between cells.period_start and cells.period_end
+            definitions.numerator_source = counts.source
+            and definitions.numerator_measure = counts.measure
+            and definitions.numerator_subgroup = counts.subgroup
+            and definitions.age_group = counts.age_group
+            and period_years.year = counts.year
     group by all
 ),
 
 denominators as (
     select
-        cells.indicator_id,
-        cells.age_group,
-        cells.period_start,
-        cells.geo_level,
-        cells.geo_code,
-        cells.sex,
+        definitions.indicator_id,
+        definitions.age_group,
+        period_years.period_start,
+        counts.geo_level,
+        counts.geo_code,
+        counts.sex,
         sum(counts.count_value) as denominator
-    from cells
+    from definitions
+    inner join period_years
+        on
+            definitions.indicator_id = period_years.indicator_id
+            and definitions.age_group = period_years.age_group
     inner join counts
         on
-            cells.denominator_source = counts.source
-            and cells.denominator_measure = counts.measure
-            and cells.denominator_subgroup = counts.subgroup
-            and cells.denominator_age_group = counts.age_group
-            and cells.geo_level = counts.geo_level
-            and cells.geo_code = counts.geo_code
-            and cells.sex = counts.sex
-            and counts.year between cells.period_start and cells.period_end
+            definitions.denominator_source = counts.source
+            and definitions.denominator_measure = counts.measure
+            and definitions.denominator_subgroup = counts.subgroup
+            and definitions.denominator_age_group = counts.age_group
+            and period_years.year = counts.year
     group by all
 ),
 

@@ -6,10 +6,9 @@ with
 
 bands as (
     select
-        age_lo,
-        age_hi,
+        age,
         life_table_band
-    from {{ ref('mortality_age_bands') }}
+    from {{ ref('int_mortality__age_bands_by_age') }}
 ),
 
 grunnkretser as (
@@ -22,105 +21,109 @@ grunnkretser as (
     from {{ ref('int_geography__grunnkretser') }}
 ),
 
-population as (
-    select
-        year,
-        grunnkrets_code,
-        sex,
-        age,
-        persons
-    from {{ ref('stg_raw__population') }}
-),
-
-deaths as (
-    select
-        year,
-        grunnkrets_code,
-        sex,
-        age,
-        deaths
-    from {{ ref('stg_raw__deaths') }}
-),
-
-population_years as (
-    select distinct year
-    from population
-),
-
--- Each 1 January count serves as the start of its own year and as the end of the year before.
-population_as_exposure as (
+-- Summed to zone keys and bands first, so the exposure arithmetic runs on few rows.
+population_by_band as materialized (
     select
         population.year,
-        population.grunnkrets_code,
-        population.sex,
-        population.age,
-        case
-            when exists (select 1 from population_years as next_year where next_year.year = population.year + 1)
-                then 0.5 * population.persons
-            else population.persons
-        end as person_years,
-        0 as deaths
-    from population
-    union all
-    select
-        population.year - 1 as year,
-        population.grunnkrets_code,
-        population.sex,
-        population.age,
-        0.5 * population.persons as person_years,
-        0 as deaths
-    from population
-    where exists (select 1 from population_years as previous_year where previous_year.year = population.year - 1)
-),
-
-deaths_as_events as (
-    select
-        year,
-        grunnkrets_code,
-        sex,
-        age,
-        0 as person_years,
-        deaths
-    from deaths
-),
-
-by_zone as (
-    select
-        exposure.year,
         grunnkretser.fylke_code,
         grunnkretser.kommune_code,
         grunnkretser.bydel_code,
         grunnkretser.levekarssone_code,
-        exposure.sex,
+        population.sex,
         bands.life_table_band,
-        sum(exposure.person_years) as person_years,
-        sum(exposure.deaths) as deaths
-    from (
-        select
-            year,
-            grunnkrets_code,
-            sex,
-            age,
-            person_years,
-            deaths
-        from population_as_exposure
-        union all
-        select
-            year,
-            grunnkrets_code,
-            sex,
-            age,
-            person_years,
-            deaths
-        from deaths_as_events
-    ) as exposure
-    inner join grunnkretser on exposure.grunnkrets_code = grunnkretser.grunnkrets_code
-    inner join bands on exposure.age between bands.age_lo and bands.age_hi
-    where exposure.year in (select population_years.year from population_years)
+        sum(population.persons) as persons
+    from {{ ref('stg_raw__population') }} as population
+    inner join grunnkretser on population.grunnkrets_code = grunnkretser.grunnkrets_code
+    inner join bands on population.age = bands.age
     group by all
 ),
 
-with_both_sexes as (
+deaths_by_band as (
+    select
+        deaths.year,
+        grunnkretser.fylke_code,
+        grunnkretser.kommune_code,
+        grunnkretser.bydel_code,
+        grunnkretser.levekarssone_code,
+        deaths.sex,
+        bands.life_table_band,
+        sum(deaths.deaths) as deaths
+    from {{ ref('stg_raw__deaths') }} as deaths
+    inner join grunnkretser on deaths.grunnkrets_code = grunnkretser.grunnkrets_code
+    inner join bands on deaths.age = bands.age
+    group by all
+),
+
+population_years as (
+    select
+        years.year,
+        years.year + 1 in (select next_years.year from population_by_band as next_years) as has_next_year,
+        years.year - 1 in (select previous_years.year from population_by_band as previous_years)
+            as has_previous_year
+    from (select distinct population_by_band.year from population_by_band) as years
+),
+
+-- Each 1 January count is half of its own year's exposure and half of the year before's; the last year's
+-- count is all of its own year's exposure.
+exposure_parts as (
+    select
+        population_by_band.year,
+        population_by_band.fylke_code,
+        population_by_band.kommune_code,
+        population_by_band.bydel_code,
+        population_by_band.levekarssone_code,
+        population_by_band.sex,
+        population_by_band.life_table_band,
+        case when population_years.has_next_year then 0.5 else 1.0 end * population_by_band.persons
+            as person_years,
+        0 as deaths
+    from population_by_band
+    inner join population_years on population_by_band.year = population_years.year
+    union all
+    select
+        population_by_band.year - 1 as year,
+        population_by_band.fylke_code,
+        population_by_band.kommune_code,
+        population_by_band.bydel_code,
+        population_by_band.levekarssone_code,
+        population_by_band.sex,
+        population_by_band.life_table_band,
+        0.5 * population_by_band.persons as person_years,
+        0 as deaths
+    from population_by_band
+    inner join population_years on population_by_band.year = population_years.year
+    where population_years.has_previous_year
+    union all
+    select
+        deaths_by_band.year,
+        deaths_by_band.fylke_code,
+        deaths_by_band.kommune_code,
+        deaths_by_band.bydel_code,
+        deaths_by_band.levekarssone_code,
+        deaths_by_band.sex,
+        deaths_by_band.life_table_band,
+        0 as person_years,
+        deaths_by_band.deaths
+    from deaths_by_band
+    inner join population_years on deaths_by_band.year = population_years.year
+),
+
+by_zone as (
+    select
+        year,
+        fylke_code,
+        kommune_code,
+        bydel_code,
+        levekarssone_code,
+        sex,
+        life_table_band,
+        sum(person_years) as person_years,
+        sum(deaths) as deaths
+    from exposure_parts
+    group by all
+),
+
+with_both_sexes as materialized (
     select
         year,
         fylke_code,

@@ -51,13 +51,12 @@ yearly as (
 
 standard_population as (
     select
-        standard_band,
-        sum(persons) as standard_persons
+        age_bands.standard_band,
+        sum(population.persons) as standard_persons
     from {{ ref('stg_raw__population') }} as population
-    inner join {{ ref('mortality_age_bands') }} as age_bands
-        on population.age between age_bands.age_lo and age_bands.age_hi
+    inner join {{ ref('int_mortality__age_bands_by_age') }} as age_bands on population.age = age_bands.age
     where population.year = {{ var('standard_population_year') }}
-    group by standard_band
+    group by age_bands.standard_band
 ),
 
 units as (
@@ -84,23 +83,28 @@ cells as (
     cross join (values ('0'), ('1'), ('2')) as sexes (sex)
 ),
 
-band_sums as (
+-- Band sums over each period: every year joins the periods it belongs to on equality.
+period_years as (
+    select distinct
+        periods.indicator_id,
+        periods.period_start,
+        cast(years.year as integer) as year
+    from periods,
+        unnest(generate_series(periods.period_start, periods.period_end)) as years (year)
+),
+
+band_sums as materialized (
     select
-        cells.indicator_id,
-        cells.period_start,
-        cells.geo_level,
-        cells.geo_code,
-        cells.sex,
+        period_years.indicator_id,
+        period_years.period_start,
+        yearly.geo_level,
+        yearly.geo_code,
+        yearly.sex,
         yearly.standard_band,
         sum(yearly.person_years) as person_years,
         sum(yearly.deaths) as deaths
-    from cells
-    inner join yearly
-        on
-            cells.geo_level = yearly.geo_level
-            and cells.geo_code = yearly.geo_code
-            and cells.sex = yearly.sex
-            and yearly.year between cells.period_start and cells.period_end
+    from period_years
+    inner join yearly on period_years.year = yearly.year
     group by all
 ),
 
@@ -242,12 +246,16 @@ final as (
         end as value,
         case
             when method = 'dsr' and person_years > 0 and observed > 0
-                then multiplier * {{ dobson_limit('standardised_rate', 'standardised_rate_variance', 'observed', 'observed_lower') }}
+                then multiplier * {{ dobson_limit(
+                    'standardised_rate', 'standardised_rate_variance', 'observed', 'observed_lower'
+                ) }}
             when method = 'isr' and expected_deaths > 0 then multiplier * observed_lower / expected_deaths
         end as ci_lower,
         case
             when method = 'dsr' and person_years > 0 and observed > 0
-                then multiplier * {{ dobson_limit('standardised_rate', 'standardised_rate_variance', 'observed', 'observed_upper') }}
+                then multiplier * {{ dobson_limit(
+                    'standardised_rate', 'standardised_rate_variance', 'observed', 'observed_upper'
+                ) }}
             when method = 'isr' and expected_deaths > 0 then multiplier * observed_upper / expected_deaths
         end as ci_upper,
         case

@@ -1,0 +1,119 @@
+-- Every count of every source, summed from grunnkrets to the finest mapped unit (zone, bydel, kommune and
+-- fylke keys) and to elementary age bands, then stacked long as (source, measure, subgroup): the input of the
+-- catalogue-driven indicator engine. Each source is read once and summed wide (all its measures in one pass)
+-- before it is stacked, which keeps the scan of the raw facts to one pass per file.
+-- Sources without sex (crowded_housing) carry sex '0'; sources without age carry band_lo NULL.
+{%- set sources = [
+    {'name': 'population', 'measures': ['persons'], 'subgroup': "''", 'sex': 'facts.sex', 'has_age': true},
+    {'name': 'deaths', 'measures': ['deaths'], 'subgroup': "''", 'sex': 'facts.sex', 'has_age': true},
+    {'name': 'low_income', 'measures': ['persons_in_households', 'persons_low_income'], 'subgroup': "''",
+     'sex': 'facts.sex', 'has_age': true},
+    {'name': 'education', 'measures': ['persons_known_education', 'persons_basic_only'], 'subgroup': "''",
+     'sex': 'facts.sex', 'has_age': true},
+    {'name': 'benefits', 'measures': ['persons'], 'subgroup': 'facts.benefit', 'sex': 'facts.sex', 'has_age': true},
+    {'name': 'crowded_housing', 'measures': ['persons_in_households', 'persons_crowded'], 'subgroup': "''",
+     'sex': "'0'", 'has_age': false},
+    {'name': 'upper_secondary', 'measures': ['pupils_started', 'pupils_completed'], 'subgroup': "''",
+     'sex': 'facts.sex', 'has_age': false},
+    {'name': 'national_tests', 'measures': ['pupils_tested', 'pupils_lowest_level'],
+     'subgroup': "'grade' || facts.grade || '_' || facts.subject", 'sex': 'facts.sex', 'has_age': false},
+] %}
+
+with
+
+terms as (
+    select
+        age_lo,
+        age_hi
+    from {{ ref('int_counts__terms') }}
+),
+
+-- The catalogue's age groups cut the age axis into elementary bands (0-15, 16-17, 18-29, ...); every age
+-- group is a sum of whole bands, so the facts are summed once however many groups overlap.
+boundaries as (
+    select terms.age_lo as boundary from terms
+    union
+    select terms.age_hi + 1 as boundary from terms
+),
+
+elementary_bands as (
+    select
+        band_lo,
+        band_hi
+    from (
+        select
+            boundary as band_lo,
+            lead(boundary) over (order by boundary) - 1 as band_hi
+        from boundaries
+    ) as cut
+    where band_hi is not null
+),
+
+-- An equality join on single years is many times faster than a range join of millions of rows.
+band_by_age as (
+    select
+        cast(ages.range as integer) as age,
+        elementary_bands.band_lo
+    from range(0, {{ var('max_age') }} + 1) as ages
+    inner join elementary_bands on ages.range between elementary_bands.band_lo and elementary_bands.band_hi
+),
+
+grunnkretser as (
+    select
+        grunnkrets_code,
+        fylke_code,
+        kommune_code,
+        bydel_code,
+        levekarssone_code
+    from {{ ref('int_geography__grunnkretser') }}
+),
+
+{%- for source in sources %}
+
+{{ source.name }}_by_zone as materialized (
+    select
+        facts.year,
+        grunnkretser.fylke_code,
+        grunnkretser.kommune_code,
+        grunnkretser.bydel_code,
+        grunnkretser.levekarssone_code,
+        {{ source.sex }} as sex,
+        {{ 'band_by_age.band_lo' if source.has_age else 'cast(null as integer)' }} as band_lo,
+        {%- for measure in source.measures %}
+        sum(facts.{{ measure }}) as {{ measure }},
+        {%- endfor %}
+        {{ source.subgroup }} as subgroup
+    from {{ ref('stg_raw__' ~ source.name) }} as facts
+    inner join grunnkretser on facts.grunnkrets_code = grunnkretser.grunnkrets_code
+    {%- if source.has_age %}
+    inner join band_by_age on facts.age = band_by_age.age
+    {%- endif %}
+    group by all
+),
+{%- endfor %}
+
+stacked as (
+    {%- for source in sources %}
+    {%- set outer_loop = loop %}
+    {%- for measure in source.measures %}
+    select
+        '{{ source.name }}' as source,
+        '{{ measure }}' as measure,
+        subgroup,
+        year,
+        fylke_code,
+        kommune_code,
+        bydel_code,
+        levekarssone_code,
+        sex,
+        band_lo,
+        {{ measure }} as count_value
+    from {{ source.name }}_by_zone
+    {%- if not (outer_loop.last and loop.last) %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+    {%- endfor %}
+)
+
+select * from stacked
