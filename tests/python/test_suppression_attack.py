@@ -1,0 +1,185 @@
+"""Play the attacker on the PUBLIC database: can any primary-suppressed numerator be recomputed or narrowly bounded?
+
+Written independently of models/intermediate/suppression (no shared code). For every additive share indicator,
+period and age group the attacker sets up the linear relations among published cells (zones + remainder =
+bydel or kommune, bydeler + remainder = kommune, kommuner + remainder = fylke, fylker + remainder = land,
+sex 1 + sex 2 = sex 0), fixes the published numerators, treats every spv_flag 3 cell and every non-empty
+remainder as an unknown non-negative count, and solves two LPs (min and max) per primary cell with HiGHS.
+A cell is exposed when its interval is narrower than T + 1 (numerator_limit + 1).
+
+What the attacker is granted beyond the public file (all of it makes the attacker stronger): which remainders
+are non-empty (from the build database's denominators: an attacker knows each unit's population), and the
+numerators of cells hidden for other reasons (spv_flag 1 or 2: zero denominators are zero numerators).
+Which spv_flag 3 cells were primary is read from the build database's QC table.
+
+The independent LP blocks are the connected components of the unknown cells through the relations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import duckdb
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from conftest import PipelineRun
+
+KEY = ("indicator_id", "age_group", "period_start", "geo_level", "geo_code", "sex")
+
+
+def load(run: PipelineRun):
+    public = duckdb.connect(str(run.public_db), read_only=True)
+    build = duckdb.connect(str(run.build_db), read_only=True)
+    limits = dict(build.execute(
+        "select indicator_id, numerator_limit from seeds.indicator_catalogue "
+        "where method = 'share' and numerator_limit is not null"
+    ).fetchall())
+    names = ", ".join(f"'{name}'" for name in limits)
+    published = {
+        tuple(key): (numerator, spv_flag)
+        for *key, numerator, spv_flag in public.execute(
+            f"select {', '.join(KEY)}, numerator, spv_flag from indicator_values where indicator_id in ({names})"
+        ).fetchall()
+    }
+    qc = {
+        tuple(key): (numerator, denominator, reason)
+        for *key, numerator, denominator, reason in build.execute(
+            f"select {', '.join(KEY)}, numerator, denominator, suppression_reason "
+            f"from intermediate.int_suppression__secondary where indicator_id in ({names})"
+        ).fetchall()
+    }
+    geography = public.execute("select geo_level, geo_code, kommune_code, fylke_code, bydel_code from geography").fetchall()
+    return limits, published, qc, geography
+
+
+def parent_of(level, code, kommune, fylke, bydel):
+    if level == "levekarssone":
+        return ("bydel", bydel) if bydel else ("kommune", kommune)
+    return {"bydel": ("kommune", kommune), "kommune": ("fylke", fylke), "fylke": ("land", "0")}.get(level)
+
+
+def attack(limits, published, qc, geography, hidden_of, sample_every: int = 1) -> list[tuple]:
+    """Exposed primary cells: (key, low, high). hidden_of(key, spv_flag, reason) -> is the cell unknown?"""
+    children = defaultdict(list)
+    for level, code, kommune, fylke, bydel in geography:
+        parent = parent_of(level, code, kommune, fylke, bydel)
+        if parent:
+            children[(*parent, level)].append((level, code))
+    tables = defaultdict(dict)
+    for key, (numerator, spv_flag) in published.items():
+        tables[key[:3]][key[3:]] = (numerator, spv_flag)
+    exposures = []
+    for table_number, (table, cells) in enumerate(sorted(tables.items())):
+        if table_number % sample_every:
+            continue
+        limit = limits[table[0]]
+        value, unknown, primary = {}, set(), []
+        for cell, (numerator, spv_flag) in cells.items():
+            truth = qc[(*table, *cell)]
+            reason = truth[2]
+            if hidden_of(cell, spv_flag, reason):
+                unknown.add(cell)
+                if reason == "primary":
+                    primary.append(cell)
+            else:
+                value[cell] = numerator if spv_flag == 0 else (truth[0] or 0)
+                if spv_flag == 3:  # revealed in the weak pattern: the true number
+                    value[cell] = truth[0]
+        if not primary:
+            continue
+        sexes = sorted({cell[2] for cell in cells})
+        relations = []
+        for (parent_level, parent_code, child_level), members in children.items():
+            for sex in sexes:
+                parent = (parent_level, parent_code, sex)
+                if parent not in cells:
+                    continue
+                kids = [(level, code, sex) for level, code in members if (level, code, sex) in cells]
+                terms = [(kid, 1.0) for kid in kids] + [(parent, -1.0)]
+                rest_denominator = (qc[(*table, *parent)][1] or 0) - sum(qc[(*table, *kid)][1] or 0 for kid in kids)
+                if rest_denominator > 0:
+                    rest = ("rest", f"{parent_level}{parent_code}{child_level}", sex)
+                    unknown.add(rest)
+                    terms.append((rest, 1.0))
+                relations.append(terms)
+        if {"0", "1", "2"} <= set(sexes):
+            bases = {cell[:2] for cell in cells} | {cell[:2] for cell in unknown if cell[0] == "rest"}
+            for base in bases:
+                terms = [((*base, sex), 1.0 if sex != "0" else -1.0) for sex in "012"
+                         if (*base, sex) in cells or (*base, sex) in unknown]
+                if base[0] != "rest" and len(terms) < 3:
+                    continue
+                relations.append(terms)
+        exposures += attack_table(table, relations, value, unknown, primary, limit)
+    return exposures
+
+
+def attack_table(table, relations, value, unknown, primary, limit) -> list[tuple]:
+    # union-find over unknown cells sharing a relation: independent LP blocks
+    parent = {cell: cell for cell in unknown}
+
+    def find(cell):
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for terms in relations:
+        hidden = [cell for cell, _ in terms if cell in unknown]
+        for cell in hidden[1:]:
+            parent[find(cell)] = find(hidden[0])
+    block_relations = defaultdict(list)
+    for terms in relations:
+        hidden = [cell for cell, _ in terms if cell in unknown]
+        if hidden:
+            block_relations[find(hidden[0])].append(terms)
+    exposures = []
+    for target in sorted(primary):
+        rows = block_relations.get(find(target), [])
+        if not rows:
+            continue  # in no relation: nothing to learn
+        variables = sorted({cell for terms in rows for cell, _ in terms if cell in unknown})
+        position = {cell: i for i, cell in enumerate(variables)}
+        matrix = np.zeros((len(rows), len(variables)))
+        rhs = np.zeros(len(rows))
+        for r, terms in enumerate(rows):
+            for cell, coefficient in terms:
+                if cell in position:
+                    matrix[r, position[cell]] += coefficient
+                else:
+                    rhs[r] -= coefficient * value[cell]
+        objective = np.zeros(len(variables))
+        objective[position[target]] = 1.0
+        low = linprog(objective, A_eq=matrix, b_eq=rhs, bounds=(0, None), method="highs")
+        high = linprog(-objective, A_eq=matrix, b_eq=rhs, bounds=(0, None), method="highs")
+        assert low.status == 0, (table, target, low.message)
+        upper = np.inf if high.status == 3 else -high.fun
+        if upper - low.fun < limit + 1 - 1e-7:
+            exposures.append(((*table, *target), low.fun, upper))
+    return exposures
+
+
+@pytest.fixture(scope="module")
+def attack_data(small_pipeline: PipelineRun):
+    return load(small_pipeline)
+
+
+def test_every_additive_indicator_is_attacked(attack_data):
+    limits, published, qc, _ = attack_data
+    primary_by_indicator = {key[0] for key, truth in qc.items() if truth[2] == "primary" and key in published}
+    assert primary_by_indicator, "the demo has no primary cells to attack"
+    assert {key[0] for key in published} == set(limits)
+
+
+def test_published_pattern_withstands_the_attack(attack_data):
+    limits, published, qc, geography = attack_data
+    exposures = attack(limits, published, qc, geography, hidden_of=lambda cell, spv, reason: spv == 3)
+    assert not exposures, f"{len(exposures)} primary cells exposed, e.g. {exposures[:5]}"
+
+
+def test_primary_only_pattern_fails_the_attack(attack_data):
+    limits, published, qc, geography = attack_data
+    exposures = attack(limits, published, qc, geography, hidden_of=lambda cell, spv, reason: reason == "primary")
+    assert exposures, "the attack finds nothing in a primary-only pattern: it is too weak to trust"
