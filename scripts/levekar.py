@@ -460,6 +460,37 @@ def publish(paths: Paths) -> dict[str, int]:
     return counts
 
 
+SUMMARY_LEVELS = ("levekarssone", "bydel", "kommune", "fylke", "land")
+
+
+def suppression_summary(build_db: Path) -> list[str]:
+    """Published cells of the suppressible indicators by suppression reason and level, from the QC table."""
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        counts = con.execute(
+            """
+            select coalesce(qc.suppression_reason, 'shown') as reason, qc.geo_level, count(*)
+            from intermediate.int_suppression__series as qc
+            inner join marts.geography as geography
+                on qc.geo_level = geography.geo_level and qc.geo_code = geography.geo_code
+            inner join seeds.indicator_catalogue as catalogue on qc.indicator_id = catalogue.indicator_id
+            where catalogue.numerator_limit is not null and (qc.spv_flag = 0 or qc.suppression_reason is not null)
+            group by all
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    table: dict[str, dict[str, int]] = {}
+    for reason, level, count in counts:
+        table.setdefault(reason, {})[level] = count
+    lines = ["suppression of the indicators with small-cell limits (published cells):",
+             f"    {'reason':<10}" + "".join(f"{level:>14}" for level in SUMMARY_LEVELS)]
+    for reason in ("shown", "primary", "secondary", "series"):
+        row = table.get(reason, {})
+        lines.append(f"    {reason:<10}" + "".join(f"{row.get(level, 0):>14,}" for level in SUMMARY_LEVELS))
+    return lines
+
+
 def merge_run_results(target: Path, earlier: dict) -> None:
     """Make target/run_results.json describe the whole build: the validation step's results, then the rest."""
     results_file = target / "run_results.json"
@@ -505,6 +536,8 @@ def build(paths: Paths, extra_vars: dict[str, object]) -> None:
     if status != 0:
         raise PipelineError(f"{unchanged}\n" + report_failures(paths, extra_vars=extra_vars))
 
+    for line in suppression_summary(paths.build_db):
+        print(line, flush=True)
     print("step 4 of 4: publishing", flush=True)
     counts = publish(paths)
     print(f"published {paths.public_db}: " + ", ".join(f"{t} {n} rows" for t, n in counts.items()), flush=True)

@@ -16,6 +16,7 @@ catalogue as (
         period_years,
         polarity,
         sexes,
+        small_area_sexes,
         numerator_limit,
         denominator_limit,
         description
@@ -47,6 +48,7 @@ final as (
         catalogue.period_years,
         catalogue.polarity,
         catalogue.sexes,
+        catalogue.small_area_sexes,
         age_groups_by_indicator.age_groups,
         catalogue.numerator_limit,
         catalogue.denominator_limit,

@@ -25,6 +25,10 @@ class PipelineRun:
     public_db: Path
     target_dir: Path
 
+    @property
+    def log_file(self) -> Path:
+        return self.build_db.parent / "build.log"
+
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
@@ -78,5 +82,6 @@ def small_pipeline(tmp_path_factory: pytest.TempPathFactory, small_raw_dir: Path
     """The small demo built and published with the default vars; every dbt test must pass."""
     run = new_run(tmp_path_factory.mktemp("pipeline"), small_raw_dir)
     result = run_pipeline(run)
+    run.log_file.write_text(result.stdout)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     return run

@@ -7,9 +7,12 @@ sex 1 + sex 2 = sex 0), fixes the published numerators, treats every spv_flag 3 
 remainder as an unknown non-negative count, and solves two LPs (min and max) per primary cell with HiGHS.
 A cell is exposed when its interval is narrower than T + 1 (numerator_limit + 1).
 
-What the attacker is granted beyond the public file (all of it makes the attacker stronger): which remainders
-are non-empty (from the build database's denominators: an attacker knows each unit's population), and the
-numerators of cells hidden for other reasons (spv_flag 1 or 2: zero denominators are zero numerators).
+What the attacker is granted beyond the public file (all of it makes the attacker stronger): the denominator of
+every hidden cell and remainder (from the build database: an attacker knows each unit's population, and some
+denominators are published population counts), used as an upper bound (numerator <= denominator); which
+remainders are non-empty; and the numerators of cells hidden for other reasons (spv_flag 1 or 2: zero
+denominators are zero numerators). A cell whose denominator is below T + 1 is exposed only when the attacker
+narrows it below its whole range 0..denominator.
 Which spv_flag 3 cells were primary is read from the build database's QC table.
 
 The independent LP blocks are the connected components of the unknown cells through the relations.
@@ -17,7 +20,9 @@ The independent LP blocks are the connected components of the unknown cells thro
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -47,11 +52,12 @@ def load(run: PipelineRun):
         tuple(key): (numerator, denominator, reason)
         for *key, numerator, denominator, reason in build.execute(
             f"select {', '.join(KEY)}, numerator, denominator, suppression_reason "
-            f"from intermediate.int_suppression__secondary where indicator_id in ({names})"
+            f"from intermediate.int_suppression__series where indicator_id in ({names})"
         ).fetchall()
     }
     geography = public.execute("select geo_level, geo_code, kommune_code, fylke_code, bydel_code from geography").fetchall()
-    return limits, published, qc, geography
+    period_years = dict(public.execute("select indicator_id, period_years from indicators").fetchall())
+    return limits, published, qc, geography, period_years
 
 
 def parent_of(level, code, kommune, fylke, bydel):
@@ -75,12 +81,13 @@ def attack(limits, published, qc, geography, hidden_of, sample_every: int = 1) -
         if table_number % sample_every:
             continue
         limit = limits[table[0]]
-        value, unknown, primary = {}, set(), []
+        value, unknown, primary, upper = {}, set(), [], {}
         for cell, (numerator, spv_flag) in cells.items():
             truth = qc[(*table, *cell)]
             reason = truth[2]
             if hidden_of(cell, spv_flag, reason):
                 unknown.add(cell)
+                upper[cell] = truth[1] or 0
                 if reason == "primary":
                     primary.append(cell)
             else:
@@ -90,8 +97,11 @@ def attack(limits, published, qc, geography, hidden_of, sample_every: int = 1) -
         if not primary:
             continue
         sexes = sorted({cell[2] for cell in cells})
-        relations = []
+        relations, comparable_rests = [], set()
         for (parent_level, parent_code, child_level), members in children.items():
+            kids_by_sex = {sex: {m for m in members if (*m, sex) in cells} for sex in sexes}
+            if all(kids == kids_by_sex[sexes[0]] for kids in kids_by_sex.values()):
+                comparable_rests.add(f"{parent_level}{parent_code}{child_level}")
             for sex in sexes:
                 parent = (parent_level, parent_code, sex)
                 if parent not in cells:
@@ -102,6 +112,7 @@ def attack(limits, published, qc, geography, hidden_of, sample_every: int = 1) -
                 if rest_denominator > 0:
                     rest = ("rest", f"{parent_level}{parent_code}{child_level}", sex)
                     unknown.add(rest)
+                    upper[rest] = rest_denominator
                     terms.append((rest, 1.0))
                 relations.append(terms)
         if {"0", "1", "2"} <= set(sexes):
@@ -110,13 +121,15 @@ def attack(limits, published, qc, geography, hidden_of, sample_every: int = 1) -
                 terms = [((*base, sex), 1.0 if sex != "0" else -1.0) for sex in "012"
                          if (*base, sex) in cells or (*base, sex) in unknown]
                 if base[0] != "rest" and len(terms) < 3:
-                    continue
+                    continue  # a unit without a sex breakdown
+                if base[0] == "rest" and base[1] not in comparable_rests:
+                    continue  # children published in some sexes only: the remainders' sexes do not add up
                 relations.append(terms)
-        exposures += attack_table(table, relations, value, unknown, primary, limit)
+        exposures += attack_table(table, relations, value, unknown, upper, primary, limit)
     return exposures
 
 
-def attack_table(table, relations, value, unknown, primary, limit) -> list[tuple]:
+def attack_table(table, relations, value, unknown, upper, primary, limit) -> list[tuple]:
     # union-find over unknown cells sharing a relation: independent LP blocks
     parent = {cell: cell for cell in unknown}
 
@@ -152,34 +165,118 @@ def attack_table(table, relations, value, unknown, primary, limit) -> list[tuple
                     rhs[r] -= coefficient * value[cell]
         objective = np.zeros(len(variables))
         objective[position[target]] = 1.0
-        low = linprog(objective, A_eq=matrix, b_eq=rhs, bounds=(0, None), method="highs")
-        high = linprog(-objective, A_eq=matrix, b_eq=rhs, bounds=(0, None), method="highs")
-        assert low.status == 0, (table, target, low.message)
-        upper = np.inf if high.status == 3 else -high.fun
-        if upper - low.fun < limit + 1 - 1e-7:
-            exposures.append(((*table, *target), low.fun, upper))
+        bounds = [(0.0, upper[cell]) for cell in variables]
+        low = linprog(objective, A_eq=matrix, b_eq=rhs, bounds=bounds, method="highs")
+        high = linprog(-objective, A_eq=matrix, b_eq=rhs, bounds=bounds, method="highs")
+        assert low.status == 0 and high.status == 0, (table, target, low.message, high.message)
+        if -high.fun - low.fun < min(limit + 1, upper[target]) - 1e-7:
+            exposures.append(((*table, *target), low.fun, -high.fun))
     return exposures
 
 
 @pytest.fixture(scope="module")
-def attack_data(small_pipeline: PipelineRun):
-    return load(small_pipeline)
+def attack_data(request: pytest.FixtureRequest):
+    """The small demo pipeline, or an existing build (LEVEKAR_ATTACK_DIR: a folder with build.duckdb and
+    publish/levekar.duckdb, e.g. the national demo) to attack at full scale."""
+    folder = os.environ.get("LEVEKAR_ATTACK_DIR")
+    if folder:
+        path = Path(folder)
+        return load(PipelineRun(path / "raw", path / "build.duckdb", path / "publish" / "levekar.duckdb", path))
+    return load(request.getfixturevalue("small_pipeline"))
 
 
 def test_every_additive_indicator_is_attacked(attack_data):
-    limits, published, qc, _ = attack_data
+    limits, published, qc, _, _ = attack_data
     primary_by_indicator = {key[0] for key, truth in qc.items() if truth[2] == "primary" and key in published}
     assert primary_by_indicator, "the demo has no primary cells to attack"
     assert {key[0] for key in published} == set(limits)
 
 
 def test_published_pattern_withstands_the_attack(attack_data):
-    limits, published, qc, geography = attack_data
+    limits, published, qc, geography, _ = attack_data
     exposures = attack(limits, published, qc, geography, hidden_of=lambda cell, spv, reason: spv == 3)
     assert not exposures, f"{len(exposures)} primary cells exposed, e.g. {exposures[:5]}"
 
 
 def test_primary_only_pattern_fails_the_attack(attack_data):
-    limits, published, qc, geography = attack_data
+    limits, published, qc, geography, _ = attack_data
     exposures = attack(limits, published, qc, geography, hidden_of=lambda cell, spv, reason: reason == "primary")
     assert exposures, "the attack finds nothing in a primary-only pattern: it is too weak to trust"
+
+
+def overlapping_period_attack(limits, period_years, published, qc) -> tuple[int, list[tuple]]:
+    """Attack one unit's series through its overlapping periods (2021_2023 - 2022_2024 = 2021 - 2024).
+
+    Unknowns: the numerator of every single year, non-negative; every shown period fixes the sum of its years,
+    every hidden period is bounded by its denominator. Returns (series attacked, exposed primary cells).
+    """
+    series = defaultdict(dict)
+    for key, (numerator, spv_flag) in published.items():
+        indicator, age_group, period_start, level, code, sex = key
+        series[(indicator, age_group, level, code, sex)][period_start] = (numerator, spv_flag, qc[key])
+    attacked, exposures = 0, []
+    for (indicator, age_group, level, code, sex), periods in sorted(series.items()):
+        primary = [start for start, (_, spv, truth) in periods.items() if spv == 3 and truth[2] == "primary"]
+        shown = [start for start, (_, spv, _) in periods.items() if spv == 0]
+        if not primary or not shown:
+            continue
+        attacked += 1
+        years_per_period = {start: range(start, start + period_years[indicator]) for start in periods}
+        years = sorted({year for span in years_per_period.values() for year in span})
+        position = {year: i for i, year in enumerate(years)}
+        equalities, equality_rhs, bounds_rows, bounds_rhs = [], [], [], []
+        for start, (numerator, spv, truth) in periods.items():
+            row = np.zeros(len(years))
+            for year in years_per_period[start]:
+                row[position[year]] = 1.0
+            if spv == 0:
+                equalities.append(row)
+                equality_rhs.append(numerator)
+            elif spv == 3:
+                bounds_rows.append(row)
+                bounds_rhs.append(truth[1] or 0)
+        for start in primary:
+            objective = np.zeros(len(years))
+            for year in years_per_period[start]:
+                objective[position[year]] = 1.0
+            problem = dict(A_eq=np.array(equalities), b_eq=np.array(equality_rhs), bounds=(0, None), method="highs")
+            if bounds_rows:
+                problem.update(A_ub=np.array(bounds_rows), b_ub=np.array(bounds_rhs))
+            low = linprog(objective, **problem)
+            high = linprog(-objective, **problem)
+            assert low.status == 0, (indicator, code, start, low.message)
+            upper = np.inf if high.status == 3 else -high.fun
+            denominator = periods[start][2][1] or 0
+            if upper - low.fun < min(limits[indicator] + 1, denominator) - 1e-7:
+                exposures.append(((indicator, age_group, start, level, code, sex), low.fun, upper))
+    return attacked, exposures
+
+
+def test_overlapping_periods_do_not_expose_primary_cells(attack_data):
+    limits, published, qc, _, period_years = attack_data
+    attacked, exposures = overlapping_period_attack(limits, period_years, published, qc)
+    print(f"overlapping-period attack: {attacked} series with primary cells, {len(exposures)} exposed")
+    assert attacked, "no series with both shown and primary-suppressed periods: the attack tested nothing"
+    assert not exposures, f"{len(exposures)} primary cells exposed through overlapping periods, e.g. {exposures[:5]}"
+
+
+def test_build_log_counts_suppressed_cells_by_reason_and_level(small_pipeline: PipelineRun):
+    """The summary printed by the build agrees with a count of hidden cells in the public database."""
+    log = small_pipeline.log_file.read_text().splitlines()
+    start = log.index("suppression of the indicators with small-cell limits (published cells):")
+    header = log[start + 1].split()
+    printed = {line.split()[0]: [int(n.replace(",", "")) for n in line.split()[1:]] for line in log[start + 2:start + 6]}
+    public = duckdb.connect(str(small_pipeline.public_db), read_only=True)
+    counted = dict(public.execute(
+        "select geo_level, count(*) filter (where spv_flag = 3) from indicator_values "
+        "where indicator_id in (select indicator_id from indicators where numerator_limit is not null) group by all"
+    ).fetchall())
+    shown = dict(public.execute(
+        "select geo_level, count(*) filter (where spv_flag = 0) from indicator_values "
+        "where indicator_id in (select indicator_id from indicators where numerator_limit is not null) group by all"
+    ).fetchall())
+    for column, level in enumerate(header[1:]):
+        hidden = printed["primary"][column] + printed["secondary"][column] + printed["series"][column]
+        assert hidden == counted.get(level, 0), level
+        assert printed["shown"][column] == shown.get(level, 0), level
+    assert printed["primary"][0] > 0 and printed["secondary"][0] > 0 and printed["series"][0] > 0

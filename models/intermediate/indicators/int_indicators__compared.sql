@@ -19,7 +19,7 @@ indicator_rows as (
         ci_upper,
         spv_flag,
         suppression_reason
-    from {{ ref('int_suppression__secondary') }}
+    from {{ ref('int_suppression__series') }}
 ),
 
 units as (

@@ -12,21 +12,27 @@ Two phases, both monotone (hiding one more cell never makes a hidden cell easier
    is determined, hide the cheapest candidate cell (smallest denominator, then lowest level, then code and
    sex) next to its hidden component that makes it undetermined.
 2. Intervals (the idea of SSB's FixRiskyIntervals): for each primary cell, minimise and maximise it by linear
-   programming (HiGHS) over non-negative hidden cells; while the interval is narrower than T + 1, hide more
-   cells in the same cost order. This also covers zeros, singletons and cells at a bound beside a total.
+   programming (HiGHS) over hidden cells between 0 and their denominator (an attacker who knows every unit's
+   population knows or closely bounds the denominators); while the interval is narrower than T + 1 (or than
+   the whole range 0..denominator of a tiny cell), hide more cells in the same cost order. This also covers
+   zeros, singletons and cells at a bound beside a total.
 
-Other indicators (population counts, DSR, SMR, life expectancy) pass through unchanged: they are not additive
-or never suppressed. The reason column is internal QC and never published.
+3. Overlapping periods (overlap_suppression): per series (indicator, age group, unit, sex) of every indicator
+   with a numerator limit, shown periods are hidden (reason 'series') until no primary period can be narrowed
+   by differencing overlapping periods.
+
+Only the additive indicators get steps 1 and 2 (DSR, SMR and life expectancy are not additive; population is
+never suppressed). The reason column is internal QC and never published.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, namedtuple
 
+import highspy
 import numpy as np
 import pyarrow as pa
 from scipy.linalg import null_space
-from scipy.optimize import linprog
 
 LEVEL_RANK = {"levekarssone": 0, "bydel": 1, "kommune": 2, "fylke": 3, "land": 4}
 TOLERANCE = 1e-7
@@ -40,6 +46,7 @@ class Table:
         self.max_candidates = max_candidates
         self.keys: list[tuple] = []  # (geo_level, geo_code, sex) or ('remainder', parent relation, sex)
         self.value: list[float] = []
+        self.upper: list[float] = []  # the denominator: a numerator can be no larger
         self.cost: list[tuple] = []
         self.hidden: list[bool] = []
         self.known: list[bool] = []  # cells the attacker knows whatever we do (spv_flag 1 or 2)
@@ -57,6 +64,7 @@ class Table:
             cell = self._add_cell(
                 key,
                 float(row.numerator or 0),
+                denominator,
                 (denominator, LEVEL_RANK[row.geo_level], row.geo_code, row.sex),
                 hidden=row.spv_flag == 3,
                 known=row.spv_flag in (1, 2),
@@ -71,7 +79,15 @@ class Table:
                 groups[(unit.parent_geo_level, unit.parent_geo_code, unit.geo_level)].append(
                     (unit.geo_level, unit.geo_code)
                 )
+        # A remainder's sexes add up only when its relation has the same children in every sex (zones may be
+        # published for both sexes only: then the sex 1 remainder is the whole parent, not a part of sex 0's).
+        self.same_children_by_sex: set[str] = set()
         for (parent_level, parent_code, child_level), children in sorted(groups.items()):
+            present_by_sex = {
+                sex: frozenset(child for child in children if (*child, sex) in self.index) for sex in sexes
+            }
+            if len(set(present_by_sex.values())) == 1:
+                self.same_children_by_sex.add(f"{parent_level}:{parent_code}:{child_level}")
             for sex in sexes:
                 parent = (parent_level, parent_code, sex)
                 if parent not in self.index:
@@ -84,6 +100,7 @@ class Table:
                     rest = self._add_cell(
                         ("remainder", f"{parent_level}:{parent_code}:{child_level}", sex),
                         rest_value,
+                        max(rest_denominator, rest_value),
                         (float("inf"),),
                         hidden=True,
                         known=False,
@@ -97,15 +114,18 @@ class Table:
                 present = {sex: self.index.get((*base, sex)) for sex in ("0", "1", "2")}
                 if base[0] != "remainder" and None in present.values():
                     continue  # a unit missing a sex: no relation. An absent remainder is a known zero.
+                if base[0] == "remainder" and base[1] not in self.same_children_by_sex:
+                    continue
                 terms = [(cell, -1.0 if sex == "0" else 1.0) for sex, cell in present.items() if cell is not None]
                 if len(terms) > 1:
                     self._add_row(terms)
         self.value_array = np.array(self.value)
 
-    def _add_cell(self, key, value, cost, hidden, known) -> int:
+    def _add_cell(self, key, value, upper, cost, hidden, known) -> int:
         cell = len(self.keys)
         self.keys.append(key)
         self.value.append(value)
+        self.upper.append(upper)
         self.cost.append(cost)
         self.hidden.append(bool(hidden))
         self.known.append(bool(known))
@@ -172,15 +192,8 @@ class Table:
         if not rows:
             return float("inf")
         matrix, rhs, position = self._matrix(cells, rows)
-        objective = np.zeros(len(cells))
-        objective[position[target]] = 1.0
-        low = linprog(objective, A_eq=matrix, b_eq=rhs, bounds=(0, None), method="highs")
-        high = linprog(-objective, A_eq=matrix, b_eq=rhs, bounds=(0, None), method="highs")
-        if high.status == 3:
-            return float("inf")
-        if low.status != 0 or high.status != 0:
-            return 0.0  # should not happen: the true values are feasible
-        return -high.fun - low.fun
+        low, high = lp_interval(matrix, rhs, rhs, np.array([self.upper[cell] for cell in cells]), position[target])
+        return high - low
 
     # --- the two phases ---
     def protect(self) -> list[int]:
@@ -212,7 +225,7 @@ class Table:
         return False
 
     def _interval_fix(self, target: int, added: list[int]) -> bool:
-        required = self.limit + 1
+        required = min(self.limit + 1, self.upper[target])
         current = self.width(target)
         if current >= required - TOLERANCE:
             return False
@@ -234,10 +247,58 @@ class Table:
         return True
 
 
+_SOLVER: list[highspy.Highs] = []
+
+
+def _solver() -> highspy.Highs:
+    """One HiGHS instance for the whole run (creating one costs more than a small solve); passModel replaces
+    its model."""
+    if not _SOLVER:
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        _SOLVER.append(highs)
+    return _SOLVER[0]
+
+
+def lp_interval(matrix: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray, upper: np.ndarray,
+                target: int) -> tuple[float, float]:
+    """Min and max of variable target subject to row_lower <= matrix @ x <= row_upper, 0 <= x <= upper (HiGHS,
+    called directly: scipy's linprog wrapper costs several times the solve on these small problems)."""
+    highs = _solver()
+    lp = highspy.HighsLp()
+    lp.num_row_, lp.num_col_ = matrix.shape
+    lp.col_cost_ = np.zeros(lp.num_col_)
+    lp.col_lower_ = np.zeros(lp.num_col_)
+    lp.col_upper_ = upper.astype(float)
+    lp.row_lower_ = row_lower
+    lp.row_upper_ = row_upper
+    rows, columns = np.nonzero(matrix.T)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(np.count_nonzero(matrix, axis=0))]).astype(np.int32)
+    lp.a_matrix_.index_ = columns.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.T[rows, columns]
+    highs.passModel(lp)
+    highs.changeColCost(target, 1.0)
+    bounds = []
+    for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+        highs.changeObjectiveSense(sense)
+        highs.run()
+        if sense == highspy.ObjSense.kMaximize and highs.getModelStatus() == highspy.HighsModelStatus.kUnbounded:
+            bounds.append(np.inf)
+            continue
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            # The true values are feasible and every variable is bounded: a relation is wrong.
+            status = highs.modelStatusToString(highs.getModelStatus())
+            raise RuntimeError(f"secondary suppression LP not solved: {status}")
+        bounds.append(highs.getInfo().objective_function_value)
+    return bounds[0], bounds[1]
+
+
 Unit = namedtuple("Unit", "geo_level geo_code parent_geo_level parent_geo_code")
 KEY_COLUMNS = ["indicator_id", "age_group", "period_start", "geo_level", "geo_code", "sex"]
 ROW_COLUMNS = KEY_COLUMNS + ["numerator", "denominator", "spv_flag", "suppression_reason"]
 Row = namedtuple("Row", ROW_COLUMNS)
+MARK_COLUMNS = KEY_COLUMNS + ["reason"]
 
 
 def published_units(units: list[dict]) -> list[Unit]:
@@ -282,6 +343,80 @@ def secondary_suppression(rows: list[Row], units: list[dict], limits: dict[str, 
     return sorted(secondary_keys)
 
 
+def overlap_suppression(rows: list[Row], hidden: set[tuple], limits: dict[str, float], period_years: dict[str, int],
+                        bounded: set[str]) -> list[tuple]:
+    """Keys of shown cells to hide so that no primary cell can be narrowed by differencing the overlapping
+    periods of its own series (2021_2023 - 2022_2024 = 2021 - 2024).
+
+    The attacker's unknowns are the single years' numerators (>= 0); a shown period fixes the sum of its years,
+    a hidden one is at most its denominator (indicators in bounded). While a primary period's interval is
+    narrower than T + 1 (or its whole range 0..denominator), the shown period nearest to it is hidden (earlier
+    first on a tie): hiding a period only relaxes the attacker's constraints, so the loop ends.
+    """
+    series: dict[tuple, list[Row]] = defaultdict(list)
+    for row in rows:
+        if row.indicator_id in limits and row.spv_flag in (0, 3):
+            series[(row.indicator_id, row.age_group, row.geo_level, row.geo_code, row.sex)].append(row)
+    added = []
+    for (indicator, age_group, level, code, sex), periods in sorted(series.items()):
+        if not any(row.suppression_reason == "primary" for row in periods):
+            continue
+        periods.sort(key=lambda row: row.period_start)
+        length = period_years[indicator]
+        years = list(range(periods[0].period_start, periods[-1].period_start + length))
+        matrix = np.zeros((len(periods), len(years)))
+        for i, row in enumerate(periods):
+            matrix[i, row.period_start - years[0]:row.period_start - years[0] + length] = 1.0
+        key = [(indicator, age_group, row.period_start, level, code, sex) for row in periods]
+        is_hidden = [row.spv_flag == 3 or key[i] in hidden for i, row in enumerate(periods)]
+        numerators = np.array([float(row.numerator or 0) for row in periods])
+        ceilings = np.array([float(row.denominator) if indicator in bounded else np.inf for row in periods])
+        for target, row in enumerate(periods):
+            if row.suppression_reason != "primary":
+                continue
+            required = min(limits[indicator] + 1, ceilings[target])
+            while True:
+                row_lower = np.where(is_hidden, 0.0, numerators)
+                row_upper = np.where(is_hidden, ceilings, numerators)
+                in_target = np.nonzero(matrix[target])[0]
+                objective_matrix = np.vstack([matrix, np.zeros(len(years))])
+                objective_matrix[-1, in_target] = 1.0
+                # The target's sum as an extra variable tied to its years keeps lp_interval's single-variable form.
+                extended = np.hstack([objective_matrix, np.zeros((len(periods) + 1, 1))])
+                extended[-1, -1] = -1.0
+                low, high = lp_interval(
+                    extended,
+                    np.append(row_lower, 0.0),
+                    np.append(row_upper, 0.0),
+                    np.full(len(years) + 1, np.inf),
+                    len(years),
+                )
+                shown = [i for i in range(len(periods)) if not is_hidden[i]]
+                if high - low >= required - TOLERANCE or not shown:
+                    break
+                nearest = min(shown, key=lambda i: (abs(i - target), i))
+                is_hidden[nearest] = True
+                added.append(key[nearest])
+    return sorted(added)
+
+
+def fetch_rows(suppressed, indicators: set[str], group: list[str], published: set[tuple]) -> list[Row]:
+    """Rows of the given indicators in the groups (tables or series) that hold a primary cell."""
+    if not indicators:
+        return []
+    wanted = ", ".join("'" + indicator.replace("'", "''") + "'" for indicator in sorted(indicators))
+    columns = ", ".join(f"cells.{column}" for column in ROW_COLUMNS).replace("cells.sex", "cast(cells.sex as varchar)")
+    matches = " and ".join(f"primary_cells.{column} = cells.{column}" for column in group)
+    rows = suppressed.query("cells", f"""
+        select {columns} from cells
+        where cells.indicator_id in ({wanted}) and exists (
+            select 1 from cells as primary_cells
+            where primary_cells.suppression_reason = 'primary' and {matches}
+        )
+    """).fetchall()
+    return [Row(*values) for values in rows if (values[3], values[4]) in published]
+
+
 def fetch_dicts(relation) -> list[dict]:
     columns = relation.columns
     return [dict(zip(columns, values)) for values in relation.fetchall()]
@@ -296,24 +431,38 @@ def model(dbt, session):
     limits = {
         entry["indicator_id"]: float(entry["numerator_limit"])
         for entry in catalogue
-        if entry["method"] == "share" and entry["numerator_limit"] is not None
+        if entry["numerator_limit"] is not None
     }
-    keys: list[tuple] = []
+    additive = {indicator for indicator in limits if catalogue_method(catalogue, indicator) == "share"}
+    # A numerator can be no larger than its denominator except for SMR, whose denominator is expected deaths.
+    bounded = {indicator for indicator in limits if catalogue_method(catalogue, indicator) in ("share", "dsr")}
+    period_years = {entry["indicator_id"]: int(entry["period_years"]) for entry in catalogue}
+    marks: list[tuple] = []
     if enabled and limits:
-        wanted = ", ".join("'" + indicator.replace("'", "''") + "'" for indicator in sorted(limits))
-        rows = [Row(*values) for values in suppressed.filter(f"indicator_id in ({wanted})").project(
-            ", ".join(ROW_COLUMNS)).fetchall()]
-        keys = secondary_suppression(rows, fetch_dicts(dbt.ref("int_geography__units")), limits, max_candidates)
-    marks = pa.table({column: [key[i] for key in keys] for i, column in enumerate(KEY_COLUMNS)},
-                     schema=pa.schema([("indicator_id", pa.string()), ("age_group", pa.string()),
-                                       ("period_start", pa.int32()), ("geo_level", pa.string()),
-                                       ("geo_code", pa.string()), ("sex", pa.string())]))
+        units = fetch_dicts(dbt.ref("int_geography__units"))
+        published = {(unit["geo_level"], unit["geo_code"]) for unit in units if unit["is_published"]}
+        # Only tables and series with a primary cell need work: fetch just those rows.
+        tables = fetch_rows(suppressed, additive, ["indicator_id", "age_group", "period_start"], published)
+        secondary = secondary_suppression(tables, units, {indicator: limits[indicator] for indicator in additive},
+                                          max_candidates)
+        series = fetch_rows(suppressed, set(limits), ["indicator_id", "age_group", "geo_level", "geo_code", "sex"],
+                            published)
+        overlaps = overlap_suppression(series, set(secondary), limits, period_years, bounded)
+        marks = [(*key, "secondary") for key in secondary] + [(*key, "series") for key in overlaps]
+    marked = pa.table({column: [mark[i] for mark in marks] for i, column in enumerate(MARK_COLUMNS)},
+                      schema=pa.schema([("indicator_id", pa.string()), ("age_group", pa.string()),
+                                        ("period_start", pa.int32()), ("geo_level", pa.string()),
+                                        ("geo_code", pa.string()), ("sex", pa.string()), ("reason", pa.string())]))
     # Relation API on the ref itself: a registered Arrow reader of the same connection would deadlock.
     on = " and ".join(f"s.{column} = m.{column}" for column in KEY_COLUMNS)
-    joined = suppressed.set_alias("s").join(session.from_arrow(marks).set_alias("m"), on, how="left")
+    joined = suppressed.set_alias("s").join(session.from_arrow(marked).set_alias("m"), on, how="left")
     return joined.project("""
         s.indicator_id, s.age_group, s.period_start, s.period_end, s.geo_level, s.geo_code, s.sex,
         s.numerator, s.denominator, s.value, s.ci_lower, s.ci_upper,
         case when m.indicator_id is null then s.spv_flag else 3 end as spv_flag,
-        case when m.indicator_id is null then s.suppression_reason else 'secondary' end as suppression_reason
+        coalesce(m.reason, s.suppression_reason) as suppression_reason
     """)
+
+
+def catalogue_method(catalogue: list[dict], indicator: str) -> str:
+    return next(entry["method"] for entry in catalogue if entry["indicator_id"] == indicator)
