@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DBT := $(VENV)/bin/dbt
 RAW_DIR ?= $(or $(LEVEKAR_RAW_DIR),data/raw)
 
-.PHONY: install demo demo-data build publish test lint pytest clean
+.PHONY: install demo demo-data build publish test lint pytest clean export release-diff docs
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,20 @@ pytest: install
 lint: install
 	mkdir -p build
 	$(VENV)/bin/sqlfluff lint models tests/dbt
+
+## Statistics-bank export (CSV + Parquet per indicator) from the public database into publish/export.
+export: install
+	$(PY) scripts/export_statbank.py
+
+## Markdown report of what changed since the previous release: make release-diff PREVIOUS=path/to/old.duckdb
+release-diff: install
+	@test -n "$(PREVIOUS)" || { echo "usage: make release-diff PREVIOUS=path/to/previous/levekar.duckdb"; exit 2; }
+	$(PY) scripts/release_diff.py --previous $(PREVIOUS) --out publish/release_diff.md
+
+## dbt docs as one self-contained page (needs a build: make demo first); open target/static_index.html.
+docs: install
+	$(DBT) docs generate --static --profiles-dir . --project-dir .
+	@echo "open target/static_index.html in a browser (no server or network needed)"
 
 clean:
 	rm -rf build publish target logs
