@@ -280,3 +280,40 @@ def test_build_log_counts_suppressed_cells_by_reason_and_level(small_pipeline: P
         assert hidden == counted.get(level, 0), level
         assert printed["shown"][column] == shown.get(level, 0), level
     assert printed["primary"][0] > 0 and printed["secondary"][0] > 0 and printed["series"][0] > 0
+
+
+def nested_age_group_attack(limits, published, qc) -> tuple[int, list[tuple]]:
+    """A hidden age group inside a shown wider one (low income 0-17 inside 0-120) of the same unit, sex and
+    period: n(0-17) lies in [N - (D - d), N] cut to [0, d], with N, D the wider group's numerator and
+    denominator and d the hidden group's denominator. Returns (cells attacked, exposed primary cells)."""
+    def bounds(age_group):
+        low, high = age_group.split("_")
+        return int(low), int(high)
+
+    groups = defaultdict(dict)
+    for key, (numerator, spv_flag) in published.items():
+        groups[(key[0], key[2], key[3], key[4], key[5])][key[1]] = (numerator, spv_flag, qc[key])
+    attacked, exposures = 0, []
+    for (indicator, period, level, code, sex), by_age in sorted(groups.items()):
+        for inner, (_, inner_flag, inner_truth) in by_age.items():
+            if inner_flag != 3 or inner_truth[2] != "primary":
+                continue
+            for outer, (outer_numerator, outer_flag, outer_truth) in by_age.items():
+                lo, hi = bounds(inner)
+                outer_lo, outer_hi = bounds(outer)
+                if outer == inner or outer_flag != 0 or not (outer_lo <= lo and hi <= outer_hi):
+                    continue
+                attacked += 1
+                inner_denominator = inner_truth[1] or 0
+                low = max(0.0, outer_numerator - ((outer_truth[1] or 0) - inner_denominator))
+                high = min(outer_numerator, inner_denominator)
+                if high - low < min(limits[indicator] + 1, inner_denominator) - 1e-7:
+                    exposures.append(((indicator, inner, period, level, code, sex), low, high))
+    return attacked, exposures
+
+
+def test_nested_age_groups_do_not_expose_primary_cells(attack_data):
+    limits, published, qc, _, _ = attack_data
+    attacked, exposures = nested_age_group_attack(limits, published, qc)
+    print(f"nested-age-group attack: {attacked} hidden cells inside a shown wider age group, {len(exposures)} exposed")
+    assert not exposures, f"{len(exposures)} primary cells exposed by a wider age group, e.g. {exposures[:5]}"
