@@ -203,18 +203,20 @@ def check_known(known: list[str], values: list[str], parameter: str, what: str) 
 
 
 def distinct_values(cursor: duckdb.DuckDBPyConnection, column: str, indicator_id: str) -> list[str]:
-    order = {
-        "period": "period",
-        "geo_level": "min(level_order)",
-        "sex": "sex",
-        "age_group": "min(split_part(age_group, '_', 1)::integer), min(split_part(age_group, '_', 2)::integer)",
-    }[column]
-    rows = cursor.execute(
-        f"select v.{column} from indicator_values as v join geography as g using (geo_level, geo_code)"
-        f" where v.indicator_id = ? group by v.{column} order by {order}",
-        [indicator_id],
-    ).fetchall()
-    return [row[0] for row in rows]
+    """The values of one column of indicator_values that the indicator has, in cube order."""
+    if column == "geo_level":
+        sql = (
+            "select v.geo_level from indicator_values as v join geography as g using (geo_level, geo_code)"
+            " where v.indicator_id = ? group by v.geo_level order by min(g.level_order)"
+        )
+    else:
+        order = {
+            "period": "period",
+            "sex": "sex",
+            "age_group": "split_part(age_group, '_', 1)::integer, split_part(age_group, '_', 2)::integer",
+        }[column]
+        sql = f"select distinct {column} from indicator_values where indicator_id = ? order by {order}"
+    return [row[0] for row in cursor.execute(sql, [indicator_id]).fetchall()]
 
 
 def age_group_label(age_group: str) -> str:
