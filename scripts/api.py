@@ -48,7 +48,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 GEO_LEVELS = ("land", "fylke", "kommune", "bydel", "levekarssone")
 # The column of table `geography` that holds a unit's ancestor of the parent's level, by the parent code's length.
-PARENT_COLUMNS = {1: ("land", None), 2: ("fylke", "fylke_code"), 4: ("kommune", "kommune_code"), 6: ("bydel", "bydel_code")}
+PARENT_COLUMNS = {
+    1: ("land", None), 2: ("fylke", "fylke_code"), 4: ("kommune", "kommune_code"), 6: ("bydel", "bydel_code"),
+}
 SEX_LABELS = {"0": "Begge kjønn", "1": "Menn", "2": "Kvinner"}
 STATUS_LABELS = {
     "1": "mangler eller er ubrukelig (spv_flag 1)",
@@ -195,10 +197,10 @@ def parent_filter(cursor: duckdb.DuckDBPyConnection, parents: list[str]) -> tupl
     return "(" + " or ".join(conditions) + ")", parameters
 
 
-def check_known(known: list[str], values: list[str], parameter: str, what: str) -> None:
+def check_known(known: list[str], values: list[str], parameter: str, what: str, listing: str) -> None:
     unknown = [value for value in values if value not in known]
     if unknown:
-        shown = ", ".join(known) if len(known) <= 20 else f"{len(known)} values, see /indicators/{{id}}"
+        shown = ", ".join(known) if len(known) <= 20 else f"see {listing}"
         raise ApiError(400, f"unknown {what} '{unknown[0]}' (available: {shown})", parameter)
 
 
@@ -252,7 +254,7 @@ def data_selection(request: Request, cursor: duckdb.DuckDBPyConnection, indicato
         known = cursor.execute(
             f"select geo_code from geography where geo_code in ({placeholders(geos)})", geos
         ).fetchall()
-        check_known([row[0] for row in known], geos, "geo", "geo code")
+        check_known([row[0] for row in known], geos, "geo", "geo code", "/geography")
         conditions.append(f"v.geo_code in ({placeholders(geos)})")
         parameters += geos
     parents = query_values(request, "parent")
@@ -263,7 +265,10 @@ def data_selection(request: Request, cursor: duckdb.DuckDBPyConnection, indicato
     for name, what in (("period", "period"), ("sex", "sex"), ("age_group", "age group")):
         values = query_values(request, name)
         if values:
-            check_known(distinct_values(cursor, name, indicator_id), values, name, f"{what} for {indicator_id}")
+            check_known(
+                distinct_values(cursor, name, indicator_id), values, name, f"{what} for {indicator_id}",
+                f"/indicators/{indicator_id}",
+            )
             conditions.append(f"v.{name} in ({placeholders(values)})")
             parameters += values
     return Selection(" and ".join(conditions), parameters)

@@ -322,6 +322,27 @@ def test_a_replaced_file_is_served(public_db: Path, tmp_path: Path) -> None:
     assert client.get(query).status_code == 503
 
 
+def test_a_request_running_during_the_rename_finishes_on_the_old_release(public_db: Path, tmp_path: Path) -> None:
+    served_path = tmp_path / "levekar.duckdb"
+    shutil.copyfile(public_db, served_path)
+    new_release = tmp_path / "levekar.duckdb.new"
+    shutil.copyfile(public_db, new_release)
+    with duckdb.connect(str(new_release)) as connection:
+        connection.execute("delete from indicators where indicator_id = 'population'")
+    count = "select count(*) from indicators"
+    ((old_count,),) = db_rows(public_db, count)
+
+    database = api.PublicDatabase(served_path)
+    with database.cursor() as (running, _):
+        os.replace(new_release, served_path)
+        assert running.execute(count).fetchone() == (old_count,)
+        # DuckDB serves the open database for the same path: until the running request ends, the old release
+        with database.cursor() as (concurrent, _):
+            assert concurrent.execute(count).fetchone() == (old_count,)
+    with database.cursor() as (after, _):
+        assert after.execute(count).fetchone() == (old_count - 1,)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
