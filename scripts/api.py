@@ -117,7 +117,7 @@ class PublicDatabase:
             try:
                 stat = os.stat(self.path)
             except FileNotFoundError:
-                raise ApiError(503, f"the public database {self.path} does not exist yet: run the build") from None
+                raise ApiError(503, "the public database does not exist yet: run the build") from None
             identity = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
             if self._open is not None and self._open.identity != identity and self._open.users == 0:
                 self._open.connection.close()
@@ -150,7 +150,7 @@ def query_values(request: Request, name: str) -> list[str]:
     pattern = PATTERNS.get(name)
     for value in values:
         if name == "level" and value not in GEO_LEVELS:
-            raise ApiError(400, f"unknown level '{value}': use one of {', '.join(GEO_LEVELS)}", name)
+            raise ApiError(400, f"unknown level '{value[:40]}': use one of {', '.join(GEO_LEVELS)}", name)
         if pattern is not None and not pattern.fullmatch(value):
             raise ApiError(400, f"malformed value '{value[:40]}' for parameter '{name}'", name)
     return list(dict.fromkeys(values))
@@ -159,7 +159,8 @@ def query_values(request: Request, name: str) -> list[str]:
 def reject_unknown_parameters(request: Request, allowed: tuple[str, ...]) -> None:
     for name in request.query_params:
         if name not in allowed:
-            raise ApiError(400, f"unknown parameter '{name[:40]}': allowed are {', '.join(allowed)}", name[:40])
+            accepted = f"allowed are {', '.join(allowed)}" if allowed else "this endpoint takes no parameters"
+            raise ApiError(400, f"unknown parameter '{name[:40]}': {accepted}", name[:40])
 
 
 def placeholders(values: list[str]) -> str:
