@@ -56,3 +56,9 @@ docs: install
 
 clean:
 	rm -rf build publish target logs
+
+## Serve the read-only API over the public database (LEVEKAR_PUBLIC_DB) on LEVEKAR_API_HOST:LEVEKAR_API_PORT
+## [127.0.0.1:8000]; see README, Publishing > API.
+.PHONY: api
+api: install
+	$(PY) scripts/api.py
