@@ -42,3 +42,7 @@ lint: install
 
 clean:
 	rm -rf build publish target logs
+
+## Static HTML zone profiles (one page per kommune with zones) from the public database into publish/profiles.
+profiles: install
+	$(PY) scripts/zone_profiles.py
