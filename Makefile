@@ -44,5 +44,6 @@ clean:
 	rm -rf build publish target logs
 
 ## Static HTML zone profiles (one page per kommune with zones) from the public database into publish/profiles.
+.PHONY: profiles
 profiles: install
 	$(PY) scripts/zone_profiles.py
