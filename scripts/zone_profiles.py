@@ -111,7 +111,6 @@ class Indicator:
     indicator_id: str
     name_nb: str
     unit: str
-    polarity: str
     age_group: str
     periods: tuple[str, ...]
 
@@ -179,20 +178,20 @@ def load(public_db: Path, kommune_codes: list[str] | None) -> ProfileData:
         land = con.sql("select geo_name, geography_year from geography where geo_level = 'land'").fetchone()
         kommuner = load_kommuner(con)
         catalogue = con.sql(
-            "select indicator_id, name_nb, unit, polarity, age_groups from indicators"
+            "select indicator_id, name_nb, unit, age_groups from indicators"
             # Indicators that can be better or worse come first; neutral ones (age structure) give context.
             " where method <> 'count' order by polarity = 'none', name_nb, indicator_id"
         ).fetchall()
-        wanted: list[tuple[str, str, str, str, str]] = []
-        for indicator_id, name_nb, unit, polarity, age_groups in catalogue:
+        wanted: list[tuple[str, str, str, str]] = []
+        for indicator_id, name_nb, unit, age_groups in catalogue:
             groups = age_groups.split()
             for age_group in [ALL_AGES] if ALL_AGES in groups else groups:
-                wanted.append((indicator_id, name_nb, unit, polarity, age_group))
+                wanted.append((indicator_id, name_nb, unit, age_group))
         con.execute("create temporary table wanted (indicator_id varchar, age_group varchar)")
-        con.executemany("insert into wanted values (?, ?)", [(w[0], w[4]) for w in wanted])
+        con.executemany("insert into wanted values (?, ?)", [(w[0], w[3]) for w in wanted])
         rows = con.sql(
             """
-            select v.indicator_id, v.age_group, v.period, v.period_end, v.geo_code,
+            select v.indicator_id, v.age_group, v.period, v.geo_code,
                 v.value, v.ci_lower, v.ci_upper, v.spv_flag, v.compared_with_land
             from indicator_values as v
             inner join wanted as w on v.indicator_id = w.indicator_id and v.age_group = w.age_group
@@ -202,14 +201,14 @@ def load(public_db: Path, kommune_codes: list[str] | None) -> ProfileData:
         ).fetchall()
     cells: dict[tuple[str, str], dict[str, dict[str, Cell]]] = defaultdict(lambda: defaultdict(dict))
     periods: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for indicator_id, age_group, period, _end, geo_code, value, lower, upper, spv, comparison in rows:
+    for indicator_id, age_group, period, geo_code, value, lower, upper, spv, comparison in rows:
         key = (indicator_id, age_group)
         cells[key][geo_code][period] = Cell(value, lower, upper, spv, comparison)
         if period not in periods[key]:
             periods[key].append(period)
     indicators = [
-        Indicator(indicator_id, name_nb, unit, polarity, age_group, tuple(periods[(indicator_id, age_group)]))
-        for indicator_id, name_nb, unit, polarity, age_group in wanted
+        Indicator(indicator_id, name_nb, unit, age_group, tuple(periods[(indicator_id, age_group)]))
+        for indicator_id, name_nb, unit, age_group in wanted
         if periods[(indicator_id, age_group)]
     ]
     data = ProfileData(
