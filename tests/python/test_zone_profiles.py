@@ -37,6 +37,7 @@ class Section:
     age_group: str
     latest: dict[str, str] = field(default_factory=dict)  # geo_code -> text of the value cell
     zone_dots: int = 0
+    chart_status: list[str] = field(default_factory=list)  # the labels of zone rows without a dot
     trend_points: int = 0
 
 
@@ -51,6 +52,7 @@ class ProfileParser(HTMLParser):
         self._table: str | None = None
         self._geo: str | None = None
         self._in_value = False
+        self._in_status = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = dict(attrs)
@@ -68,6 +70,9 @@ class ProfileParser(HTMLParser):
         elif tag == "td" and self._table == "latest" and "value" in classes:
             self._in_value = True
             self.sections[-1].latest[self._geo or ""] = ""
+        elif tag == "text" and "status" in classes:
+            self._in_status = True
+            self.sections[-1].chart_status.append("")
         elif tag == "circle" and "zone-dot" in classes:
             self.sections[-1].zone_dots += 1
         elif tag == "circle" and "trend-point" in classes:
@@ -78,10 +83,14 @@ class ProfileParser(HTMLParser):
             self._table = None
         elif tag == "td":
             self._in_value = False
+        elif tag == "text":
+            self._in_status = False
 
     def handle_data(self, data: str) -> None:
         if self._in_value:
             self.sections[-1].latest[self._geo or ""] += data
+        if self._in_status:
+            self.sections[-1].chart_status[-1] += data
 
 
 def parse(text: str) -> ProfileParser:
@@ -221,6 +230,18 @@ def test_page_numbers_equal_the_database(public_db: Path, profiles: Path, kommun
                     hidden_seen += spv == 3
             shown_zones = sum(1 for code in zones if db[code][1] == 0)
             assert section.zone_dots == shown_zones, section.indicator_id
+            assert section.chart_status == [STATUS[db[code][1]] for code in sorted(zones) if db[code][1] > 0]
+            kommune_periods = con.execute(
+                "select count(*) from indicator_values where indicator_id = ? and age_group = ? and sex = '0'"
+                " and geo_level = 'kommune' and geo_code = ? and spv_flag = 0",
+                [section.indicator_id, section.age_group, kommune_code],
+            ).fetchone()[0]
+            periods = con.execute(
+                "select count(distinct period) from indicator_values where indicator_id = ? and age_group = ?",
+                [section.indicator_id, section.age_group],
+            ).fetchone()[0]
+            # The trend marks every shown period of the kommune; a single period gets no trend chart.
+            assert section.trend_points == (kommune_periods if periods > 1 else 0), section.indicator_id
     assert hidden_seen > 0, "the chosen kommune should show hidden cells"
 
 
