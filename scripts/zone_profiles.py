@@ -239,8 +239,7 @@ def load_kommuner(con: duckdb.DuckDBPyConnection) -> dict[str, Kommune]:
 
 def has_shown_value(data: ProfileData, kommune: Kommune) -> bool:
     for indicator in data.indicators:
-        cell = data.cells[indicator.key].get(kommune.code, {}).get(indicator.latest_period)
-        if cell is not None and cell.spv_flag == 0:
+        if is_shown(data.cells[indicator.key].get(kommune.code, {}).get(indicator.latest_period)):
             return True
     return False
 

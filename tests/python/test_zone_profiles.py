@@ -167,6 +167,19 @@ def shown_number(text: str) -> float:
     return float(text.replace("\u00a0", "").replace(",", "."))
 
 
+def test_labels_and_axis_ticks() -> None:
+    from zone_profiles import age_group_label, format_number, nice_ticks, period_label
+
+    assert format_number(1234.56, 1) == "1\u00a0234,6"
+    assert format_number(0.04, 0) == "0"
+    assert format_number(100.0, 0) == "100"
+    assert period_label("2022_2024") == "2022–2024" and period_label("2024_2024") == "2024"
+    assert age_group_label("0_17") == "0–17 år" and age_group_label("67_120") == "67 år og eldre"
+    assert nice_ticks(13.2, 26.1) == [10, 15, 20, 25, 30]
+    assert nice_ticks(380, 1480) == [0, 500, 1000, 1500]
+    assert nice_ticks(0.13, 0.19, 4) == [0.12, 0.14, 0.16, 0.18, 0.2]
+
+
 def test_index_lists_every_kommune_with_zones_and_shown_values(public_db: Path, profiles: Path) -> None:
     with duckdb.connect(str(public_db), read_only=True) as con:
         expected = {
