@@ -62,3 +62,8 @@ clean:
 .PHONY: api
 api: install
 	$(PY) scripts/api.py
+
+## Static HTML zone profiles (one page per kommune with zones) from the public database into publish/profiles.
+.PHONY: profiles
+profiles: install
+	$(PY) scripts/zone_profiles.py
