@@ -27,6 +27,7 @@ never suppressed). The reason column is internal QC and never published.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict, namedtuple
 
 import highspy
@@ -41,7 +42,8 @@ TOLERANCE = 1e-7
 class Table:
     """The cells and linear relations of one table (indicator, age group, period)."""
 
-    def __init__(self, rows: list, units: list, limit: float, max_candidates: int):
+    def __init__(self, rows: list, units: list, limit: float, max_candidates: int,
+                 preferred: frozenset = frozenset()):
         self.limit = limit
         self.max_candidates = max_candidates
         self.keys: list[tuple] = []  # (geo_level, geo_code, sex) or ('remainder', parent relation, sex)
@@ -65,7 +67,7 @@ class Table:
                 key,
                 float(row.numerator or 0),
                 denominator,
-                (denominator, LEVEL_RANK[row.geo_level], row.geo_code, row.sex),
+                (key not in preferred, denominator, LEVEL_RANK[row.geo_level], row.geo_code, row.sex),
                 hidden=row.spv_flag == 3,
                 known=row.spv_flag in (1, 2),
             )
@@ -320,10 +322,12 @@ def published_units(units: list[dict]) -> list[Unit]:
     return sorted(result)
 
 
-def secondary_suppression(rows: list[Row], units: list[dict], limits: dict[str, float], max_candidates: int = 40):
+def secondary_suppression(rows: list[Row], units: list[dict], limits: dict[str, float], max_candidates: int = 40,
+                          preferred: set[tuple] | None = None):
     """Keys (indicator_id, age_group, period_start, geo_level, geo_code, sex) of the secondary cells.
 
     rows: the cells of the additive indicators (limits: numerator_limit per indicator) after primary suppression.
+    preferred: keys hidden in the previous release, tried first so the pattern stays stable between releases.
     """
     published = published_units(units)
     unit_keys = {(unit.geo_level, unit.geo_code) for unit in published}
@@ -336,7 +340,8 @@ def secondary_suppression(rows: list[Row], units: list[dict], limits: dict[str, 
         if not any(row.suppression_reason == "primary" for row in table_rows):
             continue
         table_rows.sort(key=lambda row: (row.geo_level, row.geo_code, row.sex))
-        table = Table(table_rows, published, limits[indicator], max_candidates)
+        in_table = frozenset(key[3:] for key in preferred or () if key[:3] == (indicator, age_group, period_start))
+        table = Table(table_rows, published, limits[indicator], max_candidates, in_table)
         for cell in table.protect():
             level, code, sex = table.keys[cell]
             secondary_keys.append((indicator, age_group, period_start, level, code, sex))
@@ -427,6 +432,7 @@ def model(dbt, session):
     suppressed = dbt.ref("int_indicators__suppressed")
     enabled = str(dbt.config.get("suppression_secondary")).lower() not in ("false", "0", "no")
     max_candidates = int(dbt.config.get("suppression_max_candidates") or 40)
+    previous_release = str(dbt.config.get("suppression_previous_release") or "")
     catalogue = fetch_dicts(dbt.ref("indicator_catalogue"))
     limits = {
         entry["indicator_id"]: float(entry["numerator_limit"])
@@ -444,7 +450,7 @@ def model(dbt, session):
         # Only tables and series with a primary cell need work: fetch just those rows.
         tables = fetch_rows(suppressed, additive, ["indicator_id", "age_group", "period_start"], published)
         secondary = secondary_suppression(tables, units, {indicator: limits[indicator] for indicator in additive},
-                                          max_candidates)
+                                          max_candidates, previously_hidden(session, previous_release))
         series = fetch_rows(suppressed, set(limits), ["indicator_id", "age_group", "geo_level", "geo_code", "sex"],
                             published)
         overlaps = overlap_suppression(series, set(secondary), limits, period_years, bounded)
@@ -462,6 +468,22 @@ def model(dbt, session):
         case when m.indicator_id is null then s.spv_flag else 3 end as spv_flag,
         coalesce(m.reason, s.suppression_reason) as suppression_reason
     """)
+
+
+def previously_hidden(session, path: str) -> set[tuple]:
+    """Cells with spv_flag 3 in the previous release's public database (empty path: none)."""
+    if not path:
+        return set()
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"suppression_previous_release: {path} does not exist")
+    session.execute(f"attach '{path}' as previous_release (read_only)")
+    try:
+        rows = session.execute(
+            f"select {', '.join(KEY_COLUMNS)} from previous_release.main.indicator_values where spv_flag = 3"
+        ).fetchall()
+    finally:
+        session.execute("detach previous_release")
+    return {(indicator, age, int(start), level, code, str(sex)) for indicator, age, start, level, code, sex in rows}
 
 
 def catalogue_method(catalogue: list[dict], indicator: str) -> str:
