@@ -57,47 +57,45 @@ def compare(previous: Path, current: Path, relative: float, absolute: float) -> 
             coalesce(new.sex, old.sex) as sex,
             coalesce(new.age_group, old.age_group) as age_group,
             old.value as old_value, new.value as new_value,
-            old.spv_flag as old_flag, new.spv_flag as new_flag
+            old.spv_flag as old_flag, new.spv_flag as new_flag,
+            coalesce(new.geo_code, old.geo_code) || ' ' || coalesce(new.period, old.period)
+                || ' sex ' || coalesce(new.sex, old.sex) || ' age ' || coalesce(new.age_group, old.age_group) as cell
         from (select {key}, value, spv_flag from previous.indicator_values) as old
         full join (select {key}, value, spv_flag from current.indicator_values) as new on {on}
     """)
     result: dict = {"units": {}, "periods": {}, "revised": {}, "suppressed": {}, "released": {}}
     group = "indicator_id, geo_level"
+
+    def added_and_removed(column: str) -> str:
+        """Values of column (per indicator and level) present in only one of the releases."""
+        return f"""
+            with old_values as (select distinct {group}, {column} from cells where old_flag is not null),
+            new_values as (select distinct {group}, {column} from cells where new_flag is not null),
+            added as (select * from new_values except select * from old_values),
+            removed as (select * from old_values except select * from new_values)
+            select {group}, 'added' as change, {column} as example from added
+            union all
+            select {group}, 'removed', {column} from removed
+        """
+
     for kind, query in {
-        "units": f"""
-            with old_units as (select distinct {group}, geo_code from cells where old_flag is not null),
-            new_units as (select distinct {group}, geo_code from cells where new_flag is not null)
-            select {group}, 'added' as change, geo_code as example from new_units
-            except select {group}, 'added', geo_code from old_units
-            union all
-            select {group}, 'removed', geo_code from old_units
-            except select {group}, 'removed', geo_code from new_units
-        """,
-        "periods": f"""
-            with old_periods as (select distinct {group}, period from cells where old_flag is not null),
-            new_periods as (select distinct {group}, period from cells where new_flag is not null)
-            select {group}, 'added' as change, period as example from new_periods
-            except select {group}, 'added', period from old_periods
-            union all
-            select {group}, 'removed', period from old_periods
-            except select {group}, 'removed', period from new_periods
-        """,
+        "units": added_and_removed("geo_code"),
+        "periods": added_and_removed("period"),
         "revised": f"""
             select {group}, 'revised' as change,
-                geo_code || ' ' || period || ' sex ' || sex || ' age ' || age_group || ': '
-                || old_value || ' -> ' || new_value as example
+                cell || ': ' || old_value || ' -> ' || new_value as example
             from cells
             where old_flag = 0 and new_flag = 0
                 and abs(new_value - old_value) > {absolute} + {relative} * abs(old_value)
         """,
         "suppressed": f"""
             select {group}, 'newly suppressed' as change,
-                geo_code || ' ' || period || ' sex ' || sex || ' age ' || age_group as example
+                cell as example
             from cells where old_flag = 0 and new_flag > 0
         """,
         "released": f"""
             select {group}, 'newly released' as change,
-                geo_code || ' ' || period || ' sex ' || sex || ' age ' || age_group as example
+                cell as example
             from cells where old_flag > 0 and new_flag = 0
         """,
     }.items():

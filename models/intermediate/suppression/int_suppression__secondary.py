@@ -380,15 +380,14 @@ def overlap_suppression(rows: list[Row], hidden: set[tuple], limits: dict[str, f
             if row.suppression_reason != "primary":
                 continue
             required = min(limits[indicator] + 1, ceilings[target])
+            # The target's sum as an extra variable tied to its years keeps lp_interval's single-variable form.
+            extended = np.zeros((len(periods) + 1, len(years) + 1))
+            extended[:-1, :-1] = matrix
+            extended[-1, :-1] = matrix[target]
+            extended[-1, -1] = -1.0
             while True:
                 row_lower = np.where(is_hidden, 0.0, numerators)
                 row_upper = np.where(is_hidden, ceilings, numerators)
-                in_target = np.nonzero(matrix[target])[0]
-                objective_matrix = np.vstack([matrix, np.zeros(len(years))])
-                objective_matrix[-1, in_target] = 1.0
-                # The target's sum as an extra variable tied to its years keeps lp_interval's single-variable form.
-                extended = np.hstack([objective_matrix, np.zeros((len(periods) + 1, 1))])
-                extended[-1, -1] = -1.0
                 low, high = lp_interval(
                     extended,
                     np.append(row_lower, 0.0),
