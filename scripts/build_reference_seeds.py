@@ -9,7 +9,9 @@ the API path) and the levekårssone file import (the same function as `klass_ext
 
 Sources (REFERENCE_DIR/README.md): codes for 2024 from geography/*_2024*.csv, levekårssone 2025 from the KLASS CSV
 export and 2026 from the 66-kommune table, changes from klass/recorded_api (fylke 2019 -> 2020),
-geography/changes/grunnkrets_changes_2018_ullensaker_sample.csv and the kommune merge/split tables.
+geography/changes/grunnkrets_changes_2018_ullensaker_sample.csv and the kommune merge/split tables; the grunnkrets
+code history 2010 -> 2024 (klass_grunnkrets_changes.csv, for the crosswalk) from those tables, the 2010, 2023 and
+2024 code lists (grunnkrets_changes_history).
 Data: "Statistisk sentralbyrå (SSB), KLASS", CC BY 4.0; files taken via helseprofil/backend, helseprofil/norgeo and
 Altinn/codelists-lib-dotnet (MIT).
 """
@@ -34,6 +36,7 @@ LOG = logging.getLogger("build_reference_seeds")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 YEAR = 2024
 LKS_2025 = "levekarssoner/lks2025_levekarssone_to_grunnkrets.klass-csv-iso-8859-1.csv"
+GRUNNKRETS_HISTORY = "klass_grunnkrets_changes.csv"
 LKS_2026 = "levekarssoner/lks2026_levekarssone_to_grunnkrets_66_kommuner.csv"
 
 # The known real numbers (reference README); the build fails if the data gives anything else.
@@ -102,6 +105,121 @@ def kommune_changes(ref: Path) -> list[kx.Row]:
     if missing:
         LOG.info("kommune changes: no name in the reference data for %s (name left empty)", missing)
     return [("kommune", old, names.get(old, ""), new, names.get(new, ""), date) for old, new, date in pairs]
+
+
+REFORM_YEAR_TRONDELAG = 2018
+
+
+def kommune_steps(ref: Path) -> list[tuple[str, str, int, str]]:
+    """Kommune code changes (old, new, year, kind) from 2010 to 2024.
+
+    Real records: the merge and split tables and the 2012/2013 track changes. Renumberings are derived by name:
+    a 2010 kommune whose code is gone in 2023 and that is in no merge/split table gets the 2023 code of the same
+    name (in 2018 for Trøndelag, codes 50xx; otherwise in the 2020 reform), and a 2023 code gone in 2024 the 2024
+    code of the same name (the 2024 fylke split). A code whose name matches nothing is left out (its kommune was
+    merged in a reform without a record here).
+    """
+    k2010 = {r["code"]: r["name"] for r in read_csv(ref / "geography/geography_2010_all_levels.csv")
+             if r["level"] == "kommune"}
+    payload = json.loads((ref / "klass/recorded_api/classifications_131_codesAt__date-2023-03-02.json")
+                         .read_text("utf-8"))
+    k2023 = {c["code"]: c["name"] for c in kx.parse_codes(payload, "recorded 131 codesAt 2023-03-02")}
+    k2024 = {r["kommune"]: r["kommune_name"] for r in read_csv(ref / "geography/kommuner_2024_with_fylke.csv")}
+
+    def by_name(codes: dict[str, str]) -> dict[str, str]:
+        counts: dict[str, int] = {}
+        for name in codes.values():
+            counts[name] = counts.get(name, 0) + 1
+        return {name: code for code, name in codes.items() if counts[name] == 1}
+
+    steps: list[tuple[str, str, int, str]] = []
+    recorded: dict[str, list[str]] = {}
+    for file_name, kind in (("kommune_merges_2016_2018.csv", "merge"), ("kommune_splits_2018_2020.csv", "split"),
+                            ("kommune_track_change_2010_2015.csv", "merge")):
+        for row in read_csv(ref / "geography/changes" / file_name):
+            old, new, year = row["oldCode"].strip(), row["currentCode"].strip(), row["changeOccurred"].strip()
+            if old and new and old != new:
+                steps.append((old, new, int(year), kind))
+                recorded.setdefault(new, []).append(old)
+    names23 = by_name(k2023)
+    # A merged code from the tables (0710, ...) takes the name of a predecessor that still names a 2023 kommune.
+    pre_reform = {code: name for code, name in k2010.items() if code not in k2023}
+    for new, olds in recorded.items():
+        if new not in k2023 and new not in pre_reform:
+            for old in sorted(olds):
+                if k2010.get(old) in names23:
+                    pre_reform[new] = k2010[old]
+                    break
+    merged_away = {old for olds in recorded.values() for old in olds}
+    for code, name in sorted(pre_reform.items()):
+        if code in merged_away or name not in names23:
+            continue
+        new = names23[name]
+        steps.append((code, new, REFORM_YEAR_TRONDELAG if new.startswith("50") else 2020, "renumber"))
+    names24 = by_name(k2024)
+    for code, name in sorted(k2023.items()):
+        if code not in k2024 and name in names24:
+            steps.append((code, names24[name], 2024, "renumber"))
+    return steps
+
+
+def grunnkrets_changes_history(ref: Path) -> list[tuple[str, str, str, str, str]]:
+    """Grunnkrets code changes (old, new, year, kind, rule) from 2010 to 2024, for the crosswalk.
+
+    Derivation rule: a renumbered kommune keeps the last four digits of its grunnkrets codes (KKKKgggg -> NNNNgggg,
+    as SSB did in the 2018, 2020 and 2024 reforms: 02350104 Kløfta -> 30330104 -> 32090104). In a merge or split a
+    2010 grunnkrets of the old kommune goes to the successor's grunnkrets with the same last four digits and the
+    same 2024 name, else to the one with the same name (unique), else, as it cannot be placed in a grunnkrets, to
+    the successor's unknown code NNNN9999 (in a split: to every successor's, and the crosswalk's split rule picks
+    one). The real Ullensaker 2018 split rows (KLASS) are copied as they are.
+    """
+    g2010 = {r["code"]: r["name"] for r in read_csv(ref / "geography/geography_2010_all_levels.csv")
+             if r["level"] == "grunnkrets" and r["kommune"] and len(r["code"]) == 8}
+    g2024 = {r["code"]: r["name"] for r in read_csv(ref / "geography/geography_2024_all_levels.csv")
+             if r["level"] == "grunnkrets" and r["kommune"] and len(r["code"]) == 8}
+    steps = kommune_steps(ref)
+    renumbered = {old: new for old, new, _, kind in steps if kind == "renumber"}
+
+    def current_kommune(code: str) -> str:
+        while code in renumbered:
+            code = renumbered[code]
+        return code
+
+    suffixes: dict[str, set[str]] = {}
+    for code in g2024:
+        suffixes.setdefault(code[:4], set()).add(code[4:])
+    rows: set[tuple[str, str, str, str, str]] = set()
+    # Newest change first, so that a kommune's codes are known when its predecessors are mapped to them.
+    for old, new, year, kind in sorted(steps, key=lambda s: (-s[2], s[0], s[1])):
+        if kind == "renumber":
+            for suffix in suffixes.get(new, set()):
+                rows.add((old + suffix, new + suffix, str(year), "renumber", "same_suffix"))
+            suffixes.setdefault(old, set()).update(suffixes.get(new, set()))
+            continue
+        if (old, new) != min((s[0], s[1]) for s in steps if s[0] == old and s[2] == year):
+            continue  # a split is handled once, for all its successors
+        successors = sorted(s[1] for s in steps if s[0] == old and s[2] == year)
+        candidates = {(succ, suffix): g2024.get(current_kommune(succ) + suffix, "")
+                      for succ in successors for suffix in suffixes.get(succ, set())}
+        by_name: dict[str, list[tuple[str, str]]] = {}
+        for key, name in candidates.items():
+            by_name.setdefault(name, []).append(key)
+        for code in sorted(c for c in g2010 if c[:4] == old):
+            suffix, name = code[4:], g2010[code]
+            same = [k for k in by_name.get(name, []) if k[1] == suffix]
+            named = by_name.get(name, [])
+            if same or len(named) == 1:
+                target = (same or named)[0]
+                rows.add((code, target[0] + target[1], str(year), kind,
+                          "same_suffix_and_name" if same else "same_name"))
+            else:
+                for succ in successors:
+                    rows.add((code, succ + "9999", str(year), "split" if len(successors) > 1 else kind,
+                              "unknown_in_kommune"))
+            suffixes.setdefault(old, set()).add(suffix)
+    for row in read_csv(ref / "geography/changes/grunnkrets_changes_2018_ullensaker_sample.csv"):
+        rows.add((row["oldCode"], row["newCode"], row["changeOccurred"][:4], "split", "klass_change_record"))
+    return sorted(rows, key=lambda r: (r[2], r[0], r[1]))
 
 
 def build(ref: Path, seeds_dir: Path) -> dict[str, int]:
@@ -173,6 +291,10 @@ def build(ref: Path, seeds_dir: Path) -> dict[str, int]:
         for name, rows in seeds.items()
     }
     files[kx.seed_path(seeds_dir, "levekarssone_grunnkrets")] = lks_bytes
+    history = grunnkrets_changes_history(ref)
+    print(f"{GRUNNKRETS_HISTORY}: {len(history)}")
+    files[seeds_dir / GRUNNKRETS_HISTORY] = kx.csv_bytes(
+        ("old_code", "new_code", "change_year", "change_kind", "derivation"), history)
     kx.write_files_atomic(files)
     counts = {kx.SEED_FILES[n][0]: len(kx.read_seed(kx.seed_path(seeds_dir, n), kx.SEED_FILES[n][1]))
               for n in kx.SEED_FILES}

@@ -58,14 +58,18 @@ band_by_age as (
     inner join elementary_bands on ages.range between elementary_bands.band_lo and elementary_bands.band_hi
 ),
 
+-- Raw codes are those valid in their year: the crosswalk maps each (year, raw code) to today's grunnkrets.
 grunnkretser as (
     select
-        grunnkrets_code,
-        fylke_code,
-        kommune_code,
-        bydel_code,
-        levekarssone_code
-    from {{ ref('int_geography__grunnkretser') }}
+        crosswalk.year,
+        crosswalk.raw_grunnkrets_code as grunnkrets_code,
+        geography.fylke_code,
+        geography.kommune_code,
+        geography.bydel_code,
+        geography.levekarssone_code
+    from {{ ref('int_geography__crosswalk') }} as crosswalk
+    inner join {{ ref('int_geography__grunnkretser') }} as geography
+        on crosswalk.grunnkrets_code = geography.grunnkrets_code
 ),
 
 {%- for source in sources %}
@@ -84,7 +88,8 @@ grunnkretser as (
         {%- endfor %}
         {{ source.subgroup }} as subgroup
     from {{ ref('stg_raw__' ~ source.name) }} as facts
-    inner join grunnkretser on facts.grunnkrets_code = grunnkretser.grunnkrets_code
+    inner join grunnkretser
+        on facts.year = grunnkretser.year and facts.grunnkrets_code = grunnkretser.grunnkrets_code
     {%- if source.has_age %}
     inner join band_by_age on facts.age = band_by_age.age
     {%- endif %}
