@@ -58,18 +58,16 @@ band_by_age as (
     inner join elementary_bands on ages.range between elementary_bands.band_lo and elementary_bands.band_hi
 ),
 
--- Raw codes are those valid in their year: the crosswalk maps each (year, raw code) to today's grunnkrets.
+-- Raw codes are those valid in their year: the crosswalk maps each (year, raw code) to today's units.
 grunnkretser as (
     select
-        crosswalk.year,
-        crosswalk.raw_grunnkrets_code as grunnkrets_code,
-        geography.fylke_code,
-        geography.kommune_code,
-        geography.bydel_code,
-        geography.levekarssone_code
-    from {{ ref('int_geography__crosswalk') }} as crosswalk
-    inner join {{ ref('int_geography__grunnkretser') }} as geography
-        on crosswalk.grunnkrets_code = geography.grunnkrets_code
+        year,
+        raw_grunnkrets_code as grunnkrets_code,
+        fylke_code,
+        kommune_code,
+        bydel_code,
+        levekarssone_code
+    from {{ ref('int_geography__crosswalk') }}
 ),
 
 {%- for source in sources %}

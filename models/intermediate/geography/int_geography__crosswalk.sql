@@ -9,7 +9,12 @@
 with recursive
 
 current_codes as (
-    select grunnkrets_code
+    select
+        grunnkrets_code,
+        fylke_code,
+        kommune_code,
+        bydel_code,
+        levekarssone_code
     from {{ ref('int_geography__grunnkretser') }}
 ),
 
@@ -118,7 +123,7 @@ final_step as (
     qualify row_number() over (partition by year, raw_code order by chain_length desc) = 1
 ),
 
-final as (
+placed as (
     select
         final_step.year,
         final_step.raw_code as raw_grunnkrets_code,
@@ -135,6 +140,21 @@ final as (
     left join current_codes as exact on final_step.code = exact.grunnkrets_code
     left join current_codes as kommune_unknown
         on substr(final_step.code, 1, 4) || '9999' = kommune_unknown.grunnkrets_code
+),
+
+final as (
+    select
+        placed.year,
+        placed.raw_grunnkrets_code,
+        placed.grunnkrets_code,
+        current_codes.fylke_code,
+        current_codes.kommune_code,
+        current_codes.bydel_code,
+        current_codes.levekarssone_code,
+        placed.recode_rule,
+        placed.chain_length
+    from placed
+    left join current_codes on placed.grunnkrets_code = current_codes.grunnkrets_code
 )
 
 select * from final
