@@ -1,0 +1,135 @@
+"""Unbroken time series (issue #6): the small demo writes old years with the codes valid then (2010-2024:
+the Ullensaker 2018 grunnkrets split, the Holmestrand merge of 2018, the 2018/2020/2024 renumberings, the 2020
+split of Tysfjord); the published series must be those of today's geography.
+
+Expected numbers are computed here from the raw Parquet files with the few real code changes written out by
+hand, not with the crosswalk.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import duckdb
+import pyarrow.parquet as pq
+
+from conftest import PipelineRun
+
+# Kommune codes over time, from the real records (kommune_merges_2016_2018.csv, fylke reforms 2020 and 2024).
+HOLMESTRAND_PREDECESSORS = {"0702", "0714", "0715", "3802", "3903"}  # 0702 + 0714 -> 0715 (2018) -> 3802 -> 3903
+ULLENSAKER_CODES = {"0235", "3033", "3209"}  # 0235 -> 3033 (2020) -> 3209 (2024)
+# The real KLASS record: 02350107 Kløfta øst split on 2018-01-01 into 02350112 Kløfta øst and 02350113 Ullersmo.
+SPLIT_OLD, SPLIT_NEW = "02350107", ("02350112", "02350113")
+
+
+def raw_population(run: PipelineRun) -> list[dict]:
+    return pq.read_table(run.raw_dir / "population.parquet").to_pylist()
+
+
+def published(run: PipelineRun, level: str) -> dict[tuple[int, str], float]:
+    with duckdb.connect(str(run.public_db), read_only=True) as con:
+        rows = con.execute(
+            "select period_start, geo_code, value from indicator_values where indicator_id = 'population' "
+            "and age_group = '0_120' and sex = '0' and geo_level = ?", [level]).fetchall()
+    return {(year, code): value for year, code, value in rows}
+
+
+def test_the_demo_uses_old_codes_in_old_years(small_pipeline: PipelineRun) -> None:
+    years_by_prefix: dict[str, set[int]] = {}
+    for row in raw_population(small_pipeline):
+        years_by_prefix.setdefault(row["grunnkrets"][:4], set()).add(row["year"])
+    assert years_by_prefix["0235"] == set(range(2010, 2020))
+    assert years_by_prefix["3033"] == set(range(2020, 2024))
+    assert years_by_prefix["3209"] == {2024}
+    assert years_by_prefix["0702"] == years_by_prefix["0714"] == set(range(2010, 2018))
+    assert years_by_prefix["1850"] == set(range(2010, 2020))
+
+
+def test_land_population_is_conserved_by_recoding(small_pipeline: PipelineRun) -> None:
+    raw: Counter[int] = Counter()
+    for row in raw_population(small_pipeline):
+        raw[row["year"]] += row["persons"]
+    land = published(small_pipeline, "land")
+    kommuner: Counter[int] = Counter()
+    for (year, _), value in published(small_pipeline, "kommune").items():
+        kommuner[year] += value
+    assert sorted(raw) == list(range(2010, 2025))
+    for year, persons in raw.items():
+        assert land[(year, "0")] == persons, year
+        assert kommuner[year] == persons, year
+
+
+def test_merged_kommune_has_one_series_equal_to_its_predecessors(small_pipeline: PipelineRun) -> None:
+    expected: Counter[int] = Counter()
+    for row in raw_population(small_pipeline):
+        if row["grunnkrets"][:4] in HOLMESTRAND_PREDECESSORS:
+            expected[row["year"]] += row["persons"]
+    kommune = published(small_pipeline, "kommune")
+    series = {year: value for (year, code), value in kommune.items() if code == "3903"}
+    assert sorted(series) == list(range(2010, 2025))
+    assert series == dict(expected)
+    # Before 2018 the series is the sum of the two old kommuner; no old code is published.
+    assert not {code for _, code in kommune} & (HOLMESTRAND_PREDECESSORS - {"3903"})
+    assert all(value > 20_000 for value in series.values())
+
+
+def test_renumbered_grunnkrets_keeps_its_zone_series_unbroken(small_pipeline: PipelineRun) -> None:
+    """Kløfta (02350104 -> 30330104 in 2020 -> 32090104 in 2024) and its zone, every year 2010-2024."""
+    with duckdb.connect(str(small_pipeline.build_db), read_only=True) as con:
+        zone = con.execute("select levekarssone_code from intermediate.int_geography__grunnkretser "
+                           "where grunnkrets_code = '32090104'").fetchone()[0]
+        members = {code for (code,) in con.execute(
+            "select grunnkrets_code from intermediate.int_geography__grunnkretser where levekarssone_code = ?",
+            [zone]).fetchall()}
+    assert zone.startswith("3209")
+    rows = raw_population(small_pipeline)
+    # The split rule, by hand: 02350107 goes to the part with more residents in 2018.
+    in_2018 = Counter(row["grunnkrets"] for row in rows if row["year"] == 2018 and row["grunnkrets"] in SPLIT_NEW)
+    chosen = min(SPLIT_NEW, key=lambda code: (-in_2018[code], code))
+    expected: Counter[int] = Counter()
+    for row in rows:
+        code = row["grunnkrets"]
+        if code == SPLIT_OLD:
+            code = chosen
+        if code[:4] in ULLENSAKER_CODES and "3209" + code[4:] in members:
+            expected[row["year"]] += row["persons"]
+    series = {year: value for (year, code), value in published(small_pipeline, "levekarssone").items()
+              if code == zone}
+    assert series == dict(expected)
+    assert sorted(series) == list(range(2010, 2025))
+    # Continuous across the renumberings of 2020 and 2024: a few per cent a year, never a break.
+    for year in range(2011, 2025):
+        assert abs(series[year] / series[year - 1] - 1) < 0.1, year
+
+
+def test_split_rule_is_deterministic_and_reports_the_ullensaker_split(small_pipeline: PipelineRun) -> None:
+    rows = raw_population(small_pipeline)
+    in_2018: Counter[str] = Counter()
+    before: Counter[str] = Counter()
+    for row in rows:
+        if row["year"] == 2018 and row["grunnkrets"] in SPLIT_NEW:
+            in_2018[row["grunnkrets"]] += row["persons"]
+        if row["year"] == 2017 and row["grunnkrets"] == SPLIT_OLD:
+            before[SPLIT_OLD] += row["persons"]
+    chosen = min(SPLIT_NEW, key=lambda code: (-in_2018[code], code))
+    other = next(code for code in SPLIT_NEW if code != chosen)
+    with duckdb.connect(str(small_pipeline.build_db), read_only=True) as con:
+        report = con.execute(
+            "select new_codes, chosen_code, persons_in_change_year, persons_possibly_misplaced, "
+            "persons_before_change from intermediate.int_geography__split_report "
+            "where old_code = ? and change_year = 2018", [SPLIT_OLD]).fetchall()
+        splits = con.execute("select count(*) from intermediate.int_geography__split_report "
+                             "where derivation = 'klass_change_record'").fetchone()[0]
+        mapped = con.execute(
+            "select distinct grunnkrets_code, recode_rule from intermediate.int_geography__crosswalk "
+            "where raw_grunnkrets_code = ? and year < 2018", [SPLIT_OLD]).fetchall()
+    assert report == [("02350112,02350113", chosen, in_2018[chosen] + in_2018[other], in_2018[other],
+                       before[SPLIT_OLD])]
+    # The real sample holds four split grunnkretser (02350107, 02350202, 02350203, 02350205).
+    assert splits == 4
+    # Every year before the split goes to the same current code: 3209 + the chosen part's last four digits.
+    assert mapped == [("3209" + chosen[4:], "split")]
+    # The report is internal: never in the public database.
+    with duckdb.connect(str(small_pipeline.public_db), read_only=True) as con:
+        tables = {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}
+    assert "int_geography__split_report" not in tables
