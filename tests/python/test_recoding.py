@@ -133,3 +133,69 @@ def test_split_rule_is_deterministic_and_reports_the_ullensaker_split(small_pipe
     with duckdb.connect(str(small_pipeline.public_db), read_only=True) as con:
         tables = {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}
     assert "int_geography__split_report" not in tables
+
+
+def test_zone_start_year_hides_the_periods_before_a_population_break(small_pipeline: PipelineRun) -> None:
+    """A zone whose population changes by more than 15 % in a year (here: the 2018 split puts a whole old
+    grunnkrets into one zone) starts its comparable series that year; earlier periods get spv_flag 1."""
+    series: dict[str, dict[int, float]] = {}
+    for (year, zone), value in published(small_pipeline, "levekarssone").items():
+        series.setdefault(zone, {})[year] = value
+    start = {}
+    for zone, values in series.items():
+        breaks = [year for year in values if year - 1 in values and values[year - 1] > 0
+                  and abs(values[year] / values[year - 1] - 1) > 0.15]
+        if breaks:
+            start[zone] = max(breaks)
+    assert start, "the small demo has at least one zone with a break"
+    assert set(start.values()) == {2018}
+    with duckdb.connect(str(small_pipeline.public_db), read_only=True) as con:
+        rows = con.execute(
+            "select geo_code, period_start, spv_flag, value from indicator_values join indicators using "
+            "(indicator_id) where geo_level = 'levekarssone' and method <> 'count' and geo_code in "
+            f"({','.join('?' * len(start))})", list(start)).fetchall()
+    before = [row for row in rows if row[1] < start[row[0]]]
+    after = [row for row in rows if row[1] >= start[row[0]]]
+    assert before and all(flag >= 1 and value is None for _, _, flag, value in before)
+    assert any(flag == 0 for _, _, flag, _ in after)
+
+
+def test_coverage_rule_flags_the_zones_of_kommuner_with_a_large_unknown_share(small_pipeline: PipelineRun) -> None:
+    """education_basic_only (ages 30-39, both sexes): unknown share of the kommune's numerator above 8 %, or
+    numerator and denominator shares more than 5 points apart, computed from the raw file and the zone seed."""
+    from test_pipeline import current_zones, raw_rows
+
+    numerator, denominator = "persons_basic_only", "persons_known_education"
+    zones = current_zones(2025)
+    kommune: Counter = Counter()
+    inside: Counter = Counter()
+    for row in raw_rows(small_pipeline.raw_dir, "education"):
+        if not 30 <= row["age"] <= 39:
+            continue
+        for start in range(row["year"] - 2, row["year"] + 1):
+            if 2010 <= start <= 2022:
+                for measure in (numerator, denominator):
+                    kommune[(row["grunnkrets"][:4], start, measure)] += row[measure]
+                    if row["grunnkrets"] in zones:
+                        inside[(row["grunnkrets"][:4], start, measure)] += row[measure]
+    expected = set()
+    for (code, start, measure), total in kommune.items():
+        if measure != numerator or total == 0:
+            continue
+        numerator_share = 1 - inside[(code, start, numerator)] / total
+        denominator_share = 1 - inside[(code, start, denominator)] / kommune[(code, start, denominator)]
+        if numerator_share > 0.08 or abs(numerator_share - denominator_share) > 0.05:
+            expected.add((code, start))
+    with duckdb.connect(str(small_pipeline.build_db), read_only=True) as con:
+        flagged = {(code[:4], start) for code, start in con.execute(
+            "select geo_code, period_start from intermediate.int_indicators__recoding_flags "
+            "where indicator_id = 'education_basic_only' and age_group = '30_39' and sex = '0' "
+            "and recoding_rules like '%coverage%'").fetchall()}
+        shown = con.execute(
+            "select count(*) from intermediate.int_indicators__suppressed where indicator_id = "
+            "'education_basic_only' and age_group = '30_39' and sex = '0' and geo_level = 'levekarssone' "
+            "and spv_flag = 0 and (substr(geo_code, 1, 4), period_start) in (select unnest(?), unnest(?))",
+            [[c for c, _ in expected], [s for _, s in expected]]).fetchone()[0]
+    assert expected
+    assert flagged == expected
+    assert shown == 0
