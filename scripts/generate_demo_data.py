@@ -2,7 +2,7 @@
 """Generate synthetic raw grunnkrets facts (CONTRACT.md section 2) for the demo and the tests.
 
     python scripts/generate_demo_data.py                      # national, 2010-2024, into data/raw
-    python scripts/generate_demo_data.py --small --out /tmp/raw   # ~630 grunnkretser, 2020-2024
+    python scripts/generate_demo_data.py --small --out /tmp/raw   # ~790 grunnkretser, 2017-2024
     python scripts/generate_demo_data.py --kommuner 0301,1103 --format csv
 
 The data are invented but shaped like Norway: the grunnkretser and levekårssoner of the KLASS seeds
@@ -39,9 +39,15 @@ AGES = np.arange(MAX_AGE + 1)
 N_AGES = MAX_AGE + 1
 
 # --small: a city with bydeler and many zones (Stavanger), two multi-zone kommuner (Drammen, Molde) and three
-# small single-zone kommuner (Sauda, Gjemnes, Flesberg): about 630 grunnkretser.
-SMALL_KOMMUNER = ("1103", "3301", "1506", "1135", "1557", "3334")
-SMALL_YEARS = (2020, 2024)
+# small single-zone kommuner (Sauda, Gjemnes, Flesberg): about 630 grunnkretser; plus, for the code history
+# from 2017: Ullensaker (the real 2018 grunnkrets split, 0235 -> 3033 -> 3209), Holmestrand (the 2018 merge of
+# 0702 and 0714, then 0715 + Sande 0713 -> 3802 -> 3903) and Hamarøy (part of the 2020 split of Tysfjord 1850);
+# Stavanger (Finnøy, Rennesøy), Drammen and Molde bring their 2020 merges.
+SMALL_KOMMUNER = ("1103", "3301", "1506", "1135", "1557", "3334", "3209", "3903", "1875")
+SMALL_YEARS = (2017, 2024)
+GRUNNKRETS_CHANGES = "klass_grunnkrets_changes.csv"
+SENT_TO_UNKNOWN = ("unknown_in_kommune", "gone_by_2024")  # derivations of rows into KKKK9999
+KEY_COLUMNS = ("year", "grunnkrets", "sex", "age", "grade", "subject", "benefit")
 
 # CONTRACT.md section 2: sources, columns and types (in file order).
 SCHEMAS: dict[str, pa.Schema] = {
@@ -610,6 +616,46 @@ def simulate(areas: Areas, country: Areas, first_year: int, last_year: int,
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Code history: old years use the codes valid then
+# --------------------------------------------------------------------------------------------------------------
+def codes_valid_in(seeds_dir: Path, codes: Sequence[str], years: Sequence[int]) -> dict[int, list[str]]:
+    """For each year, the code each current grunnkrets had then, walking the seed klass_grunnkrets_changes back.
+
+    A code that a change created in year Y was, before Y, the change's old code (of several, one from a real
+    record or a same-suffix derivation before one sent to an unknown code, then the lowest). Split parts share
+    their old code, so a year can give several current codes one old code (the writer sums them).
+    """
+    path = seeds_dir / GRUNNKRETS_CHANGES
+    if not path.is_file():
+        return {year: list(codes) for year in years}
+    created: dict[str, list[tuple[int, bool, str]]] = {}
+    for row in read_csv_rows(path, ("old_code", "new_code", "change_year", "derivation")):
+        created.setdefault(row["new_code"], []).append(
+            (int(row["change_year"]), row["derivation"] in SENT_TO_UNKNOWN, row["old_code"]))
+
+    def back(code: str, year: int) -> str:
+        bound = 10_000
+        while True:
+            candidates = [c for c in created.get(code, []) if year < c[0] < bound]
+            if not candidates:
+                return code
+            latest = max(c[0] for c in candidates)
+            _, _, code = min(c for c in candidates if c[0] == latest)
+            bound = latest
+
+    return {year: [back(code, year) for code in codes] for year in years}
+
+
+def sum_duplicate_keys(table: pa.Table) -> pa.Table:
+    """Rows of split parts written under their common old code: one row per key, counts summed."""
+    keys = [name for name in table.column_names if name in KEY_COLUMNS]
+    counts = [name for name in table.column_names if name not in KEY_COLUMNS]
+    grouped = table.group_by(keys, use_threads=False).aggregate([(name, "sum") for name in counts])
+    grouped = grouped.rename_columns([name.removesuffix("_sum") for name in grouped.column_names])
+    return grouped.select(table.column_names).cast(table.schema)
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------------------------
 SEX_ARRAY = pa.array(SEX_CODES)
@@ -671,7 +717,7 @@ class SourceWriter:
         self.rows += table.num_rows
         self.last_year_totals = {
             name: int(np.asarray(table[name]).sum()) for name in table.column_names
-            if name not in ("year", "grunnkrets", "sex", "age", "grade", "subject", "benefit")
+            if name not in KEY_COLUMNS
         }
 
     def commit(self) -> None:
@@ -697,10 +743,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seeds-dir", type=Path, default=PROJECT_DIR / "seeds" / "klass",
                         help="directory with klass_grunnkretser.csv and klass_levekarssone_grunnkrets.csv")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    parser.add_argument("--first-year", type=int, help="first year (default 2010, or 2020 with --small)")
+    parser.add_argument("--first-year", type=int, help="first year (default 2010, or 2017 with --small)")
     parser.add_argument("--last-year", type=int, help="last year (default 2024)")
     parser.add_argument("--small", action="store_true",
-                        help=f"a fast subset: kommuner {','.join(SMALL_KOMMUNER)}, years 2020-2024 unless given")
+                        help=f"a fast subset: kommuner {','.join(SMALL_KOMMUNER)}, years 2017-2024 unless given")
     parser.add_argument("--kommuner", help="comma-separated 4-digit kommune codes to generate (default all)")
     parser.add_argument("--quiet", action="store_true", help="no summary lines")
     args = parser.parse_args(argv)
@@ -732,7 +778,9 @@ def generate(args: argparse.Namespace, log: Callable[[str], None] = print) -> di
         if missing:
             raise GeneratorError(f"kommuner not in the {geo.year} grunnkretser of the seeds: {', '.join(missing)}")
         areas = subset_areas(areas, keep)
-    codes = pa.array(areas.geo.codes.tolist(), type=pa.string())
+    history = codes_valid_in(args.seeds_dir, areas.geo.codes.tolist(), range(args.first_year, args.last_year + 1))
+    codes = {year: pa.array(valid, type=pa.string()) for year, valid in history.items()}
+    shared_codes = {year for year, valid in history.items() if len(set(valid)) < len(valid)}
     args.out.mkdir(parents=True, exist_ok=True)
     writers: dict[str, SourceWriter] = {}
     try:
@@ -746,7 +794,10 @@ def generate(args: argparse.Namespace, log: Callable[[str], None] = print) -> di
                 batch = []
                 for source, rows in sources.items():
                     check_rows(source, rows)
-                    batch.append(pool.submit(writers[source].write, to_table(source, year, rows, codes)))
+                    table = to_table(source, year, rows, codes[year])
+                    if year in shared_codes:
+                        table = sum_duplicate_keys(table)
+                    batch.append(pool.submit(writers[source].write, table))
                 pending.append(batch)
                 while len(pending) > 2:
                     for future in pending.pop(0):

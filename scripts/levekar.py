@@ -249,13 +249,17 @@ def check_raw_contents(raw_dir: Path, raw_format: str, limit: int = 5) -> list[s
 
 def vanishing_residents(con: duckdb.DuckDBPyConnection, raw_dir: Path, raw_format: str, limit: int) -> list[str]:
     """Warn (legal, but often a delivery error): a grunnkrets with >= VANISHING_RESIDENTS residents one year and
-    none the next, unless KLASS records that its code changed (seeds/klass/klass_changes.csv)."""
+    none the next, unless KLASS records that its code changed (seeds/klass/klass_changes.csv and the code history
+    klass_grunnkrets_changes.csv)."""
     changes = PROJECT_DIR / "seeds" / "klass" / "klass_changes.csv"
-    retired = (
-        f"select old_code from read_csv('{changes}', header = true, all_varchar = true) "
-        "where classification = 'grunnkrets'"
-        if changes.exists() else "select null::varchar as old_code where false"
-    )
+    history = PROJECT_DIR / "seeds" / "klass" / "klass_grunnkrets_changes.csv"
+    retired_parts = []
+    if changes.exists():
+        retired_parts.append(f"select old_code from read_csv('{changes}', header = true, all_varchar = true) "
+                             "where classification = 'grunnkrets'")
+    if history.exists():
+        retired_parts.append(f"select old_code from read_csv('{history}', header = true, all_varchar = true)")
+    retired = " union all ".join(retired_parts) or "select null::varchar as old_code where false"
     query = f"""
         with population as (
             select try_cast(year as integer) as year, cast(grunnkrets as varchar) as grunnkrets,

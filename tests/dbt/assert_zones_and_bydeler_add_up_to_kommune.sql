@@ -22,8 +22,8 @@ facts as (
         stg.sex,
         stg.persons
     from {{ ref('stg_raw__population') }} as stg
-    inner join {{ ref('int_geography__grunnkretser') }} as grunnkretser
-        on stg.grunnkrets_code = grunnkretser.grunnkrets_code
+    inner join {{ ref('int_geography__crosswalk') }} as grunnkretser
+        on stg.year = grunnkretser.year and stg.grunnkrets_code = grunnkretser.raw_grunnkrets_code
 ),
 
 facts_both_sexes as (

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import SEEDS_DIR, PipelineRun, new_run, run_pipeline
+from recoding_reference import Recoder
 
 AGE_GROUPS = {"0_120": (0, 120), "0_17": (0, 17), "18_66": (18, 66), "67_120": (67, 120), "80_120": (80, 120)}
 
@@ -50,8 +51,15 @@ def multi_zone_zones(mapping: dict[str, str]) -> set[str]:
     return {zone for zone in zones if per_kommune[zone[:4]] > 1}
 
 
+def raw_rows(raw_dir: Path, source: str) -> list[dict]:
+    """The raw rows of a source with each code recoded to the current geography (old years use old codes)."""
+    population = pq.read_table(raw_dir / "population.parquet").to_pylist()
+    rows = population if source == "population" else pq.read_table(raw_dir / f"{source}.parquet").to_pylist()
+    return Recoder(population).recode_rows(rows)
+
+
 def raw_population(raw_dir: Path) -> list[dict]:
-    return pq.read_table(raw_dir / "population.parquet").to_pylist()
+    return raw_rows(raw_dir, "population")
 
 
 def public(run: PipelineRun) -> duckdb.DuckDBPyConnection:
@@ -245,9 +253,11 @@ def test_bad_input_stops_the_build_and_keeps_the_release(
     assert file_digest(run.public_db) == before
 
 
-def test_geography_year_2026_and_approved_scope(small_raw_dir: Path, tmp_path: Path) -> None:
+def test_geography_year_2026_and_approved_scope(small_pipeline: PipelineRun, small_raw_dir: Path,
+                                               tmp_path: Path) -> None:
     """With the 2026 table and scope 'approved', zones are published for the approved kommuner only,
-    in their 2026 division."""
+    in their 2026 division; every year, old codes included, is re-mapped to the 2026 zones, and nothing else
+    changes (kommune figures equal those of geography year 2025)."""
     run = new_run(tmp_path, small_raw_dir)
     result = run_pipeline(run, "--vars", '{"geography_year": 2026, "levekarssone_scope": "approved"}')
     assert result.returncode == 0, result.stdout[-3000:]
@@ -259,6 +269,18 @@ def test_geography_year_2026_and_approved_scope(small_raw_dir: Path, tmp_path: P
         zones = {row[0] for row in con.execute(
             "select geo_code from geography where geo_level = 'levekarssone'").fetchall()}
     assert zones == expected
+    mapping = current_zones(2026)
+    expected_zone_counts = expected_sums(raw_population(small_raw_dir),
+                                         lambda gk: mapping[gk] if mapping.get(gk) in expected else None)
+    with public(run) as con:
+        zone_counts = published_counts(con, "levekarssone")
+        kommune_counts = published_counts(con, "kommune")
+    with public(small_pipeline) as con:
+        kommune_counts_2025 = published_counts(con, "kommune")
+    # Zones of kommuner outside the small demo are published with 0 residents.
+    assert {key: value for key, value in zone_counts.items() if value} == expected_zone_counts
+    assert {year for year, _, _ in expected_zone_counts} == set(range(2010, 2025))
+    assert kommune_counts == kommune_counts_2025
 
 
 def standard_band(age: int) -> int:
@@ -268,7 +290,7 @@ def standard_band(age: int) -> int:
 def mortality_by_band(raw_dir: Path, unit_of) -> tuple[dict, dict, list[int]]:
     """Person-years and deaths by (unit, year, sex, 5-year band), computed in plain Python."""
     population = raw_population(raw_dir)
-    deaths = pq.read_table(raw_dir / "deaths.parquet").to_pylist()
+    deaths = raw_rows(raw_dir, "deaths")
     years = sorted({row["year"] for row in population})
     person_years: dict = Counter()
     for row in population:
@@ -353,7 +375,7 @@ def test_low_income_share_and_wilson_interval_for_zones(small_pipeline: Pipeline
 
     mapping = current_zones(2025)
     zones = multi_zone_zones(mapping)
-    rows = pq.read_table(small_pipeline.raw_dir / "low_income.parquet").to_pylist()
+    rows = raw_rows(small_pipeline.raw_dir, "low_income")
     numerators: dict = Counter()
     denominators: dict = Counter()
     for row in rows:

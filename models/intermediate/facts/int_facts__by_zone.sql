@@ -58,14 +58,16 @@ band_by_age as (
     inner join elementary_bands on ages.range between elementary_bands.band_lo and elementary_bands.band_hi
 ),
 
+-- Raw codes are those valid in their year: the crosswalk maps each (year, raw code) to today's units.
 grunnkretser as (
     select
-        grunnkrets_code,
+        year,
+        raw_grunnkrets_code as grunnkrets_code,
         fylke_code,
         kommune_code,
         bydel_code,
         levekarssone_code
-    from {{ ref('int_geography__grunnkretser') }}
+    from {{ ref('int_geography__crosswalk') }}
 ),
 
 {%- for source in sources %}
@@ -84,7 +86,8 @@ grunnkretser as (
         {%- endfor %}
         {{ source.subgroup }} as subgroup
     from {{ ref('stg_raw__' ~ source.name) }} as facts
-    inner join grunnkretser on facts.grunnkrets_code = grunnkretser.grunnkrets_code
+    inner join grunnkretser
+        on facts.year = grunnkretser.year and facts.grunnkrets_code = grunnkretser.grunnkrets_code
     {%- if source.has_age %}
     inner join band_by_age on facts.age = band_by_age.age
     {%- endif %}

@@ -60,23 +60,47 @@ flagged as (
     inner join limits on indicator_rows.indicator_id = limits.indicator_id
 ),
 
-final as (
+recoding_flags as (
     select
         indicator_id,
         age_group,
         period_start,
-        period_end,
         geo_level,
         geo_code,
-        sex,
-        numerator,
-        denominator,
-        value,
-        ci_lower,
-        ci_upper,
-        case when coalesce(is_primary_suppressed, false) then 3 else spv_flag end as spv_flag,
-        case when coalesce(is_primary_suppressed, false) then 'primary' end as suppression_reason
+        sex
+    from {{ ref('int_indicators__recoding_flags') }}
+),
+
+final as (
+    select
+        flagged.indicator_id,
+        flagged.age_group,
+        flagged.period_start,
+        flagged.period_end,
+        flagged.geo_level,
+        flagged.geo_code,
+        flagged.sex,
+        flagged.numerator,
+        flagged.denominator,
+        flagged.value,
+        flagged.ci_lower,
+        flagged.ci_upper,
+        case
+            when coalesce(flagged.is_primary_suppressed, false) then 3
+            -- Recoding (coverage rule, zone start year): not comparable, so unreliable.
+            when flagged.spv_flag = 0 and recoding_flags.geo_code is not null then 1
+            else flagged.spv_flag
+        end as spv_flag,
+        case when coalesce(flagged.is_primary_suppressed, false) then 'primary' end as suppression_reason
     from flagged
+    left join recoding_flags
+        on
+            flagged.indicator_id = recoding_flags.indicator_id
+            and flagged.age_group = recoding_flags.age_group
+            and flagged.period_start = recoding_flags.period_start
+            and flagged.geo_level = recoding_flags.geo_level
+            and flagged.geo_code = recoding_flags.geo_code
+            and flagged.sex = recoding_flags.sex
 )
 
 select * from final

@@ -11,14 +11,16 @@ bands as (
     from {{ ref('int_mortality__age_bands_by_age') }}
 ),
 
+-- Raw codes are those valid in their year: the crosswalk maps each (year, raw code) to today's units.
 grunnkretser as (
     select
-        grunnkrets_code,
+        year,
+        raw_grunnkrets_code as grunnkrets_code,
         fylke_code,
         kommune_code,
         bydel_code,
         levekarssone_code
-    from {{ ref('int_geography__grunnkretser') }}
+    from {{ ref('int_geography__crosswalk') }}
 ),
 
 -- Summed to zone keys and bands first, so the exposure arithmetic runs on few rows.
@@ -33,7 +35,8 @@ population_by_band as materialized (
         bands.life_table_band,
         sum(population.persons) as persons
     from {{ ref('stg_raw__population') }} as population
-    inner join grunnkretser on population.grunnkrets_code = grunnkretser.grunnkrets_code
+    inner join grunnkretser
+        on population.year = grunnkretser.year and population.grunnkrets_code = grunnkretser.grunnkrets_code
     inner join bands on population.age = bands.age
     group by all
 ),
@@ -49,7 +52,8 @@ deaths_by_band as (
         bands.life_table_band,
         sum(deaths.deaths) as deaths
     from {{ ref('stg_raw__deaths') }} as deaths
-    inner join grunnkretser on deaths.grunnkrets_code = grunnkretser.grunnkrets_code
+    inner join grunnkretser
+        on deaths.year = grunnkretser.year and deaths.grunnkrets_code = grunnkretser.grunnkrets_code
     inner join bands on deaths.age = bands.age
     group by all
 ),

@@ -285,6 +285,10 @@ def lp_interval(matrix: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray
     for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
         highs.changeObjectiveSense(sense)
         highs.run()
+        if highs.getModelStatus() == highspy.HighsModelStatus.kUnknown:
+            # HiGHS can stall when warm-started from the previous solve: solve once more from scratch.
+            highs.clearSolver()
+            highs.run()
         if sense == highspy.ObjSense.kMaximize and highs.getModelStatus() == highspy.HighsModelStatus.kUnbounded:
             bounds.append(np.inf)
             continue
