@@ -2,10 +2,14 @@
 -- fylke keys) and to elementary age bands, then stacked long as (source, measure, subgroup): the input of the
 -- catalogue-driven indicator engine. Each source is read once and summed wide (all its measures in one pass)
 -- before it is stacked, which keeps the scan of the raw facts to one pass per file.
--- Sources without sex (crowded_housing) carry sex '0'; sources without age carry band_lo NULL.
+-- Sources without sex (crowded_housing) carry sex '0'; sources without age carry band_lo NULL. Population and
+-- deaths are also cut at the life-table band limits, so that mortality reads them here instead of scanning the
+-- raw files again.
 {%- set sources = [
-    {'name': 'population', 'measures': ['persons'], 'subgroup': "''", 'sex': 'facts.sex', 'has_age': true},
-    {'name': 'deaths', 'measures': ['deaths'], 'subgroup': "''", 'sex': 'facts.sex', 'has_age': true},
+    {'name': 'population', 'measures': ['persons'], 'subgroup': "''", 'sex': 'facts.sex', 'has_age': true,
+     'life_table_bands': true},
+    {'name': 'deaths', 'measures': ['deaths'], 'subgroup': "''", 'sex': 'facts.sex', 'has_age': true,
+     'life_table_bands': true},
     {'name': 'low_income', 'measures': ['persons_in_households', 'persons_low_income'], 'subgroup': "''",
      'sex': 'facts.sex', 'has_age': true},
     {'name': 'education', 'measures': ['persons_known_education', 'persons_basic_only'], 'subgroup': "''",
@@ -28,35 +32,48 @@ terms as (
     from {{ ref('int_counts__terms') }}
 ),
 
+life_table_bands as (
+    select min(age) as age_lo
+    from {{ ref('int_mortality__age_bands_by_age') }}
+    group by life_table_band
+),
+
 -- The catalogue's age groups cut the age axis into elementary bands (0-15, 16-17, 18-29, ...); every age
 -- group is a sum of whole bands, so the facts are summed once however many groups overlap.
 boundaries as (
-    select terms.age_lo as boundary from terms
-    union
-    select terms.age_hi + 1 as boundary from terms
-),
-
-elementary_bands as (
     select
-        band_lo,
-        band_hi
-    from (
-        select
-            boundary as band_lo,
-            lead(boundary) over (order by boundary) - 1 as band_hi
-        from boundaries
-    ) as cut
-    where band_hi is not null
+        terms.age_lo as boundary,
+        false as is_life_table_only
+    from terms
+    union
+    select
+        terms.age_hi + 1 as boundary,
+        false as is_life_table_only
+    from terms
+    union
+    select
+        life_table_bands.age_lo as boundary,
+        true as is_life_table_only
+    from life_table_bands
 ),
 
 -- An equality join on single years is many times faster than a range join of millions of rows.
-band_by_age as (
+{%- for kind in ['catalogue', 'life_table'] %}
+
+{{ kind }}_band_by_age as (
     select
         cast(ages.range as integer) as age,
-        elementary_bands.band_lo
+        max(cut.boundary) as band_lo
     from range(0, {{ var('max_age') }} + 1) as ages
-    inner join elementary_bands on ages.range between elementary_bands.band_lo and elementary_bands.band_hi
+    inner join boundaries as cut
+        on
+            ages.range >= cut.boundary
+            {%- if kind == 'catalogue' %}
+            and not cut.is_life_table_only
+            {%- endif %}
+    group by ages.range
 ),
+{%- endfor %}
 
 -- Raw codes are those valid in their year: the crosswalk maps each (year, raw code) to today's units.
 grunnkretser as (
@@ -89,7 +106,8 @@ grunnkretser as (
     inner join grunnkretser
         on facts.year = grunnkretser.year and facts.grunnkrets_code = grunnkretser.grunnkrets_code
     {%- if source.has_age %}
-    inner join band_by_age on facts.age = band_by_age.age
+    inner join {{ 'life_table' if source.life_table_bands else 'catalogue' }}_band_by_age as band_by_age
+        on facts.age = band_by_age.age
     {%- endif %}
     group by all
 ),

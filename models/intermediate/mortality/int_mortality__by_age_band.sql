@@ -11,52 +11,42 @@ bands as (
     from {{ ref('int_mortality__age_bands_by_age') }}
 ),
 
--- Raw codes are those valid in their year: the crosswalk maps each (year, raw code) to today's units.
-grunnkretser as (
+-- The fact pass has summed population and deaths to zone keys and to bands that nest in the life-table bands.
+facts as (
     select
+        source,
         year,
-        raw_grunnkrets_code as grunnkrets_code,
         fylke_code,
         kommune_code,
         bydel_code,
-        levekarssone_code
-    from {{ ref('int_geography__crosswalk') }}
+        levekarssone_code,
+        sex,
+        band_lo,
+        count_value
+    from {{ ref('int_facts__by_zone') }}
+    where
+        (source = 'population' and measure = 'persons')
+        or (source = 'deaths' and measure = 'deaths')
 ),
 
--- Summed to zone keys and bands first, so the exposure arithmetic runs on few rows.
-population_by_band as materialized (
-    select
-        population.year,
-        grunnkretser.fylke_code,
-        grunnkretser.kommune_code,
-        grunnkretser.bydel_code,
-        grunnkretser.levekarssone_code,
-        population.sex,
-        bands.life_table_band,
-        sum(population.persons) as persons
-    from {{ ref('stg_raw__population') }} as population
-    inner join grunnkretser
-        on population.year = grunnkretser.year and population.grunnkrets_code = grunnkretser.grunnkrets_code
-    inner join bands on population.age = bands.age
-    group by all
-),
+{%- for source, measure in [('population', 'persons'), ('deaths', 'deaths')] %}
 
-deaths_by_band as (
+{{ source }}_by_band as materialized (
     select
-        deaths.year,
-        grunnkretser.fylke_code,
-        grunnkretser.kommune_code,
-        grunnkretser.bydel_code,
-        grunnkretser.levekarssone_code,
-        deaths.sex,
+        facts.year,
+        facts.fylke_code,
+        facts.kommune_code,
+        facts.bydel_code,
+        facts.levekarssone_code,
+        facts.sex,
         bands.life_table_band,
-        sum(deaths.deaths) as deaths
-    from {{ ref('stg_raw__deaths') }} as deaths
-    inner join grunnkretser
-        on deaths.year = grunnkretser.year and deaths.grunnkrets_code = grunnkretser.grunnkrets_code
-    inner join bands on deaths.age = bands.age
+        sum(facts.count_value) as {{ measure }}
+    from facts
+    inner join bands on facts.band_lo = bands.age
+    where facts.source = '{{ source }}'
     group by all
 ),
+{%- endfor %}
 
 population_years as (
     select

@@ -49,13 +49,17 @@ yearly as (
     group by all
 ),
 
+-- From the fact pass (bands there nest in the standard bands), not another scan of the raw population.
 standard_population as (
     select
         age_bands.standard_band,
-        sum(population.persons) as standard_persons
-    from {{ ref('stg_raw__population') }} as population
-    inner join {{ ref('int_mortality__age_bands_by_age') }} as age_bands on population.age = age_bands.age
-    where population.year = {{ var('standard_population_year') }}
+        sum(population.count_value) as standard_persons
+    from {{ ref('int_facts__by_zone') }} as population
+    inner join {{ ref('int_mortality__age_bands_by_age') }} as age_bands on population.band_lo = age_bands.age
+    where
+        population.source = 'population'
+        and population.measure = 'persons'
+        and population.year = {{ var('standard_population_year') }}
     group by age_bands.standard_band
 ),
 
