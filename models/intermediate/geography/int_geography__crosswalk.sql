@@ -1,10 +1,8 @@
 -- Every (year, grunnkrets code) that occurs in the raw facts, mapped to one grunnkrets of the current geography
--- by following the code changes up to var geography_year (A -> B in 2018, B -> C in 2020, ...). Rules:
--- split: the old code itself if it is still among the new codes, otherwise the new code with the most residents
--- in the change year (population facts), ties by lowest code; a split whose new codes lie in several kommuner
--- (a kommune split, e.g. Tysfjord 2020) goes to the fylke's unknown code FF999999 (kommune FF99) instead, so no
--- one is counted in a wrong kommune; a code that cannot be placed in a current grunnkrets goes to its kommune's
--- unknown code KKKK9999. The fact pass joins on (year, raw code): equality only.
+-- by following the code changes up to var geography_year (A -> B in 2018, B -> C in 2020, ...). A split takes
+-- the split rule's choice (int_geography__code_steps; FF999999 counts in its fylke only); a code that cannot be
+-- placed in a current grunnkrets goes to its kommune's unknown code KKKK9999. The fact pass joins on
+-- (year, raw code): equality only.
 {%- set sources = ['population', 'deaths', 'low_income', 'education', 'benefits', 'crowded_housing',
                    'upper_secondary', 'national_tests'] %}
 
@@ -30,17 +28,6 @@ current_codes as (
     where {{ current_vintage_filter(ref('stg_klass__fylker')) }} and not is_unknown
 ),
 
-changes as (
-    select
-        old_code,
-        new_code,
-        change_year,
-        change_kind,
-        derivation
-    from {{ ref('stg_klass__grunnkrets_changes') }}
-    where change_year <= {{ var('geography_year') }}
-),
-
 raw_codes as (
     {%- for source in sources %}
     select distinct
@@ -53,59 +40,19 @@ raw_codes as (
     {%- endfor %}
 ),
 
-population as (
-    select
-        year,
-        grunnkrets_code,
-        sum(persons) as persons
-    from {{ ref('stg_raw__population') }}
-    group by year, grunnkrets_code
-),
-
-ranked as (
-    select
-        changes.old_code,
-        changes.new_code,
-        changes.change_year,
-        changes.change_kind,
-        changes.derivation,
-        count(*) over (partition by changes.old_code, changes.change_year) as successors,
-        bool_or(changes.new_code = changes.old_code) over (
-            partition by changes.old_code, changes.change_year
-        ) as keeps_old_code,
-        min(substr(changes.new_code, 1, 4)) over (partition by changes.old_code, changes.change_year)
-        <> max(substr(changes.new_code, 1, 4)) over (
-            partition by changes.old_code, changes.change_year
-        ) as spans_kommuner,
-        row_number() over (
-            partition by changes.old_code, changes.change_year
-            order by
-                changes.new_code = changes.old_code desc,
-                coalesce(population.persons, 0) desc,
-                changes.new_code
-        ) as split_rank
-    from changes
-    left join population
-        on
-            changes.change_year = population.year
-            and changes.new_code = population.grunnkrets_code
-),
-
--- One step per old code and change year; previous_change_year bounds the years in which the old code
--- leads to this step (a code can change more than once).
+-- One step per old code and change year (the split rule's choice, int_geography__code_steps);
+-- previous_change_year bounds the years in which the old code leads to this step (a code can change more
+-- than once).
 steps as (
     select
         old_code,
-        case
-            when spans_kommuner and not keeps_old_code then substr(new_code, 1, 2) || '999999'
-            else new_code
-        end as new_code,
+        chosen_code as new_code,
         change_year,
         successors,
         coalesce(
             lag(change_year) over (partition by old_code order by change_year), 0
         ) as previous_change_year
-    from ranked
+    from {{ ref('int_geography__code_steps') }}
     where split_rank = 1
 ),
 
