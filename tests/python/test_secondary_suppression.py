@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import re
 
 from conftest import PROJECT_DIR
 
@@ -73,6 +75,43 @@ def test_overlapping_periods_hide_the_nearest_shown_period():
     assert keys == [("low_income", "0_120", 2019, "levekarssone", "0301000001", "0")]
 
 
+
+def test_worker_processes_choose_the_same_cells_as_one_process():
+    # Two independent tables (periods 2020 and 2021) and two series: split over two forked workers.
+    rows = ROWS + [row._replace(period_start=2021) for row in ROWS]
+    assert secondary.secondary_suppression(rows, UNITS, {"low_income": 4}, processes=2) == [
+        ("low_income", "0_120", 2020, "levekarssone", "0301000002", "0"),
+        ("low_income", "0_120", 2021, "levekarssone", "0301000002", "0"),
+    ]
+    # The series of test_overlapping_periods_hide_the_nearest_shown_period, in two zones.
+    series = [
+        secondary.Row("low_income", "0_120", start, "levekarssone", zone, "0", numerator, denominator,
+                      3 if reason else 0, reason)
+        for zone in ("0301000001", "0301000002")
+        for start, numerator, denominator, reason in
+        [(2018, 5, 100, None), (2019, 9, 100, None), (2020, 4, 8, "primary"), (2021, 5, 100, None)]
+    ]
+    one = secondary.overlap_suppression(series, set(), {"low_income": 4}, {"low_income": 3}, {"low_income"})
+    two = secondary.overlap_suppression(series, set(), {"low_income": 4}, {"low_income": 3}, {"low_income"},
+                                        processes=2)
+    assert one == [("low_income", "0_120", 2019, "levekarssone", zone, "0") for zone in ("0301000001", "0301000002")]
+    assert two == one
+
+
+def test_a_failing_worker_stops_the_model_with_its_traceback():
+    def fails_on_two(item):
+        if item == 2:
+            raise ValueError("bad table 2")
+        return item
+
+    assert secondary.run_in_processes(lambda item: item * 10, [1, 2, 3], 2) == [10, 20, 30]
+    try:
+        secondary.run_in_processes(fails_on_two, [1, 2, 3], 2)
+    except RuntimeError as error:
+        assert "ValueError: bad table 2" in str(error)
+    else:
+        raise AssertionError("a worker's exception must reach the parent")
+
 def test_rebuild_against_the_previous_release_keeps_the_pattern(small_pipeline, tmp_path):
     """Same data, previous release given (LEVEKAR_PREVIOUS_PUBLIC_DB): the hidden cells stay the same."""
     import os
@@ -93,3 +132,15 @@ def test_rebuild_against_the_previous_release_keeps_the_pattern(small_pipeline, 
     before = duckdb.connect(str(small_pipeline.public_db), read_only=True).execute(query).fetchall()
     after = duckdb.connect(str(run.public_db), read_only=True).execute(query).fetchall()
     assert before and after == before
+
+
+def test_every_setting_reaches_the_python_model(small_pipeline):
+    """dbt hands a Python model only the config keys whose dbt.config.get calls its parser finds (not one inside
+    `x or default`): the compiled model must carry every setting of _suppression__models.yml."""
+    compiled = (small_pipeline.target_dir / "run" / "levekar" / "models" / "intermediate" / "suppression"
+                / "int_suppression__secondary.py").read_text()
+    settings = ast.literal_eval(re.search(r"^config_dict = (\{.*\})$", compiled, re.MULTILINE).group(1))
+    assert int(settings["suppression_max_candidates"]) == 40
+    assert int(settings["suppression_processes"]) >= 1
+    assert settings["suppression_previous_release"] == ""
+    assert str(settings["suppression_secondary"]) == "True"

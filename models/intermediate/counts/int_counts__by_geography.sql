@@ -41,7 +41,7 @@ by_zone as (
         facts.bydel_code,
         facts.levekarssone_code,
         facts.sex,
-        sum(facts.count_value) as count_value
+        cast(sum(facts.count_value) as bigint) as count_value
     from facts
     inner join terms
         on
@@ -78,7 +78,7 @@ with_both_sexes as materialized (
         bydel_code,
         levekarssone_code,
         '0' as sex,
-        sum(count_value) as count_value
+        cast(sum(count_value) as bigint) as count_value
     from by_zone
     where sex <> '0'
     group by all
@@ -88,7 +88,7 @@ by_geography as (
     {{ aggregate_to_geo_levels(
         'with_both_sexes',
         ['source', 'measure', 'subgroup', 'age_group', 'year', 'sex'],
-        ['count_value'],
+        {'count_value': 'bigint'},
     ) }}
 )
 

@@ -1,7 +1,8 @@
 -- Deaths and person-years by year, unit (every level), sex (0 = both) and life-table age band: the base of
 -- standardised mortality and life expectancy. Person-years of a year are the mean of the population on
 -- 1 January of the year and of the next year (middelfolkemengde); where the next 1 January is not in the
--- data, the year's own 1 January.
+-- data, the year's own 1 January. Person-years are doubles (halves and whole numbers, so their sums are exact),
+-- deaths bigints: a decimal or hugeint sum is several times slower to scan and sum downstream.
 with
 
 bands as (
@@ -40,7 +41,7 @@ facts as (
         facts.levekarssone_code,
         facts.sex,
         bands.life_table_band,
-        sum(facts.count_value) as {{ measure }}
+        cast(sum(facts.count_value) as bigint) as {{ measure }}
     from facts
     inner join bands on facts.band_lo = bands.age
     where facts.source = '{{ source }}'
@@ -68,9 +69,9 @@ exposure_parts as (
         population_by_band.levekarssone_code,
         population_by_band.sex,
         population_by_band.life_table_band,
-        case when population_years.has_next_year then 0.5 else 1.0 end * population_by_band.persons
+        cast(case when population_years.has_next_year then 0.5 else 1.0 end * population_by_band.persons as double)
             as person_years,
-        0 as deaths
+        cast(0 as bigint) as deaths
     from population_by_band
     inner join population_years on population_by_band.year = population_years.year
     union all
@@ -82,8 +83,8 @@ exposure_parts as (
         population_by_band.levekarssone_code,
         population_by_band.sex,
         population_by_band.life_table_band,
-        0.5 * population_by_band.persons as person_years,
-        0 as deaths
+        cast(0.5 * population_by_band.persons as double) as person_years,
+        cast(0 as bigint) as deaths
     from population_by_band
     inner join population_years on population_by_band.year = population_years.year
     where population_years.has_previous_year
@@ -96,7 +97,7 @@ exposure_parts as (
         deaths_by_band.levekarssone_code,
         deaths_by_band.sex,
         deaths_by_band.life_table_band,
-        0 as person_years,
+        cast(0 as double) as person_years,
         deaths_by_band.deaths
     from deaths_by_band
     inner join population_years on deaths_by_band.year = population_years.year
@@ -112,7 +113,7 @@ by_zone as (
         sex,
         life_table_band,
         sum(person_years) as person_years,
-        sum(deaths) as deaths
+        cast(sum(deaths) as bigint) as deaths
     from exposure_parts
     group by all
 ),
@@ -139,7 +140,7 @@ with_both_sexes as materialized (
         '0' as sex,
         life_table_band,
         sum(person_years) as person_years,
-        sum(deaths) as deaths
+        cast(sum(deaths) as bigint) as deaths
     from by_zone
     group by all
 ),
@@ -148,7 +149,7 @@ by_geography as (
     {{ aggregate_to_geo_levels(
         'with_both_sexes',
         ['year', 'sex', 'life_table_band'],
-        ['person_years', 'deaths'],
+        {'person_years': 'double', 'deaths': 'bigint'},
     ) }}
 )
 

@@ -1,6 +1,6 @@
 -- Life expectancy (forventet levealder) over rolling periods for every unit and sex: an abridged period life
 -- table by Chiang's method for each indicator of method life_table (macro life_table), on the deaths and
--- person-years of int_mortality__by_age_band summed over the period's years. The expectancy is measured from
+-- person-years of int_mortality__period_sums. The expectancy is measured from
 -- the age that ends the indicator id (life_expectancy_30: at 30), at birth otherwise; that age must be the
 -- lower age of a life-table band. 95 % interval: e +- z sqrt(Var(e)), Chiang's variance with Silcocks' term.
 -- Life expectancy does not use the small-cell limits; it has its own rules (spv_flag):
@@ -64,29 +64,18 @@ cells as (
     cross join unnest(string_split(periods.sexes, ' ')) as sexes (sex)
 ),
 
--- Deaths and person-years summed over the years of each period, once per distinct period (the indicators
--- share them).
-period_spans as (
-    select distinct
-        period_start,
-        period_end
-    from periods
-),
-
+-- Deaths and person-years summed over the years of each distinct period.
 band_sums as (
     select
-        period_spans.period_start,
-        period_spans.period_end,
-        mortality.geo_level,
-        mortality.geo_code,
-        mortality.sex,
-        mortality.life_table_band,
-        sum(mortality.person_years) as person_years,
-        sum(mortality.deaths) as deaths
-    from period_spans
-    inner join {{ ref('int_mortality__by_age_band') }} as mortality
-        on mortality.year between period_spans.period_start and period_spans.period_end
-    group by all
+        period_start,
+        period_end,
+        geo_level,
+        geo_code,
+        sex,
+        life_table_band,
+        person_years,
+        deaths
+    from {{ ref('int_mortality__period_sums') }}
 ),
 
 -- The input of each life table: every band from the start age up, with zeros where there is no data.

@@ -35,17 +35,19 @@ bands as (
     from {{ ref('mortality_age_bands') }}
 ),
 
-yearly as (
+-- Band sums over each distinct period (the indicators of both methods share them), in standard bands.
+band_sums as materialized (
     select
-        mortality.year,
-        mortality.geo_level,
-        mortality.geo_code,
-        mortality.sex,
+        period_sums.period_start,
+        period_sums.period_end,
+        period_sums.geo_level,
+        period_sums.geo_code,
+        period_sums.sex,
         bands.standard_band,
-        sum(mortality.person_years) as person_years,
-        sum(mortality.deaths) as deaths
-    from {{ ref('int_mortality__by_age_band') }} as mortality
-    inner join bands on mortality.life_table_band = bands.life_table_band
+        sum(period_sums.person_years) as person_years,
+        sum(period_sums.deaths) as deaths
+    from {{ ref('int_mortality__period_sums') }} as period_sums
+    inner join bands on period_sums.life_table_band = bands.life_table_band
     group by all
 ),
 
@@ -87,35 +89,10 @@ cells as (
     cross join (values ('0'), ('1'), ('2')) as sexes (sex)
 ),
 
--- Band sums over each period: every year joins the periods it belongs to on equality.
-period_years as (
-    select distinct
-        periods.indicator_id,
-        periods.period_start,
-        cast(years.year as integer) as year
-    from periods,
-        unnest(generate_series(periods.period_start, periods.period_end)) as years (year)
-),
-
-band_sums as materialized (
-    select
-        period_years.indicator_id,
-        period_years.period_start,
-        yearly.geo_level,
-        yearly.geo_code,
-        yearly.sex,
-        yearly.standard_band,
-        sum(yearly.person_years) as person_years,
-        sum(yearly.deaths) as deaths
-    from period_years
-    inner join yearly on period_years.year = yearly.year
-    group by all
-),
-
 national_rates as (
     select
-        indicator_id,
         period_start,
+        period_end,
         sex,
         standard_band,
         deaths / nullif(person_years, 0) as national_rate
@@ -126,8 +103,8 @@ national_rates as (
 -- Expected deaths by sex-specific national rates; for both sexes the sum of the two.
 expected as (
     select
-        band_sums.indicator_id,
         band_sums.period_start,
+        band_sums.period_end,
         band_sums.geo_level,
         band_sums.geo_code,
         band_sums.sex,
@@ -135,15 +112,15 @@ expected as (
     from band_sums
     inner join national_rates
         on
-            band_sums.indicator_id = national_rates.indicator_id
-            and band_sums.period_start = national_rates.period_start
+            band_sums.period_start = national_rates.period_start
+            and band_sums.period_end = national_rates.period_end
             and band_sums.sex = national_rates.sex
             and band_sums.standard_band = national_rates.standard_band
     group by all
     union all
     select
-        band_sums.indicator_id,
         band_sums.period_start,
+        band_sums.period_end,
         band_sums.geo_level,
         band_sums.geo_code,
         '0' as sex,
@@ -151,8 +128,8 @@ expected as (
     from band_sums
     inner join national_rates
         on
-            band_sums.indicator_id = national_rates.indicator_id
-            and band_sums.period_start = national_rates.period_start
+            band_sums.period_start = national_rates.period_start
+            and band_sums.period_end = national_rates.period_end
             and band_sums.sex = national_rates.sex
             and band_sums.standard_band = national_rates.standard_band
     group by all
@@ -160,8 +137,8 @@ expected as (
 
 direct as (
     select
-        band_sums.indicator_id,
         band_sums.period_start,
+        band_sums.period_end,
         band_sums.geo_level,
         band_sums.geo_code,
         band_sums.sex,
@@ -202,15 +179,15 @@ combined as (
     from cells
     left join direct
         on
-            cells.indicator_id = direct.indicator_id
-            and cells.period_start = direct.period_start
+            cells.period_start = direct.period_start
+            and cells.period_end = direct.period_end
             and cells.geo_level = direct.geo_level
             and cells.geo_code = direct.geo_code
             and cells.sex = direct.sex
     left join expected
         on
-            cells.indicator_id = expected.indicator_id
-            and cells.period_start = expected.period_start
+            cells.period_start = expected.period_start
+            and cells.period_end = expected.period_end
             and cells.geo_level = expected.geo_level
             and cells.geo_code = expected.geo_code
             and cells.sex = expected.sex

@@ -27,13 +27,14 @@ never suppressed). The reason column is internal QC and never published.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import traceback
 from collections import defaultdict, namedtuple
 
 import highspy
 import numpy as np
 import pyarrow as pa
-from scipy.linalg import null_space
 
 LEVEL_RANK = {"levekarssone": 0, "bydel": 1, "kommune": 2, "fylke": 3, "land": 4}
 TOLERANCE = 1e-7
@@ -144,18 +145,16 @@ class Table:
     # --- structure around a hidden cell ---
     def component(self, start: int, extra: int | None = None) -> tuple[list[int], list[int]]:
         """Hidden cells connected to start through relations (with extra hidden too), and their rows."""
-        def is_hidden(cell):
-            return (self.hidden[cell] and not self.known[cell]) or cell == extra
-
+        hidden, known, cell_rows, row_cells = self.hidden, self.known, self.cell_rows, self.row_cells
         seen_cells, seen_rows, stack = {start}, set(), [start]
         while stack:
             cell = stack.pop()
-            for row in self.cell_rows[cell]:
+            for row in cell_rows[cell]:
                 if row in seen_rows:
                     continue
                 seen_rows.add(row)
-                for other, _ in self.row_cells[row]:
-                    if other not in seen_cells and is_hidden(other):
+                for other, _ in row_cells[row]:
+                    if other not in seen_cells and ((hidden[other] and not known[other]) or other == extra):
                         seen_cells.add(other)
                         stack.append(other)
         return sorted(seen_cells), sorted(seen_rows)
@@ -186,8 +185,12 @@ class Table:
         if not rows:
             return False
         matrix, _, position = self._matrix(cells, rows)
-        basis = null_space(matrix)
-        return basis.shape[1] == 0 or float(np.abs(basis[position[target]]).max()) < TOLERANCE
+        # The null space from numpy's SVD with scipy.linalg.null_space's rank rule, without scipy's wrappers
+        # (which cost more than the decomposition of these small matrices).
+        _, singular, vh = np.linalg.svd(matrix)
+        rank = int((singular > singular.max(initial=0.0) * np.finfo(float).eps * max(matrix.shape)).sum())
+        basis = vh[rank:]
+        return basis.shape[0] == 0 or float(np.abs(basis[:, position[target]]).max()) < TOLERANCE
 
     def width(self, target: int, extra: int | None = None) -> float:
         cells, rows = self.component(target, extra)
@@ -326,34 +329,92 @@ def published_units(units: list[dict]) -> list[Unit]:
     return sorted(result)
 
 
+def run_in_processes(function, items: list, processes: int, weights: list[float] | None = None) -> list:
+    """[function(item) for item in items], spread over forked worker processes when processes > 1 (the tables
+    and series are independent). Items go to the least loaded worker, heaviest first.
+
+    Fork, not spawn: a dbt Python model is not an importable module. A child must not inherit a HiGHS solver
+    that has run (its thread pool is not copied), so on this path the parent never solves an LP itself.
+    """
+    if processes <= 1 or len(items) < 2:
+        return [function(item) for item in items]
+    context = multiprocessing.get_context("fork")
+    weights = weights or [1.0] * len(items)
+    shares: list[list[int]] = [[] for _ in range(min(processes, len(items)))]
+    loads = [0.0] * len(shares)
+    for index in sorted(range(len(items)), key=lambda index: -weights[index]):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(index)
+        loads[lightest] += weights[index]
+    workers = []
+    for share in shares:
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_work_share, args=(function, [items[index] for index in share], sender))
+        process.start()
+        sender.close()
+        workers.append((share, receiver, process))
+    results: list = [None] * len(items)
+    failures = []
+    for share, receiver, process in workers:
+        try:
+            status, payload = receiver.recv()
+        except EOFError:
+            status, payload = "error", "the worker process died without an answer"
+        process.join()
+        if status == "error":
+            failures.append(payload)
+            continue
+        for index, result in zip(share, payload):
+            results[index] = result
+    if failures:
+        raise RuntimeError("secondary suppression worker failed:\n" + "\n".join(failures))
+    return results
+
+
+def _work_share(function, items: list, sender) -> None:
+    _SOLVER.clear()
+    try:
+        sender.send(("ok", [function(item) for item in items]))
+    except BaseException:  # noqa: BLE001 - the parent raises it with the child's traceback
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
+
+
 def secondary_suppression(rows: list[Row], units: list[dict], limits: dict[str, float], max_candidates: int = 40,
-                          preferred: set[tuple] | None = None):
+                          preferred: set[tuple] | None = None, processes: int = 1):
     """Keys (indicator_id, age_group, period_start, geo_level, geo_code, sex) of the secondary cells.
 
-    rows: the cells of the additive indicators (limits: numerator_limit per indicator) after primary suppression.
-    preferred: keys hidden in the previous release, tried first so the pattern stays stable between releases.
+    rows: the cells of the additive indicators (limits: numerator_limit per indicator) after primary suppression,
+    sex as text. preferred: keys hidden in the previous release, tried first so the pattern stays stable between
+    releases. processes: worker processes for the tables (run_in_processes).
     """
     published = published_units(units)
     unit_keys = {(unit.geo_level, unit.geo_code) for unit in published}
     tables: dict[tuple, list[Row]] = defaultdict(list)
     for row in rows:
         if row.indicator_id in limits and (row.geo_level, row.geo_code) in unit_keys:
-            tables[(row.indicator_id, row.age_group, row.period_start)].append(row._replace(sex=str(row.sex)))
-    secondary_keys = []
-    for (indicator, age_group, period_start), table_rows in sorted(tables.items()):
-        if not any(row.suppression_reason == "primary" for row in table_rows):
-            continue
+            tables[(row.indicator_id, row.age_group, row.period_start)].append(row)
+    work = [
+        (table_key, table_rows)
+        for table_key, table_rows in sorted(tables.items())
+        if any(row.suppression_reason == "primary" for row in table_rows)
+    ]
+
+    def protect_table(item) -> list[tuple]:
+        (indicator, age_group, period_start), table_rows = item
         table_rows.sort(key=lambda row: (row.geo_level, row.geo_code, row.sex))
         in_table = frozenset(key[3:] for key in preferred or () if key[:3] == (indicator, age_group, period_start))
         table = Table(table_rows, published, limits[indicator], max_candidates, in_table)
-        for cell in table.protect():
-            level, code, sex = table.keys[cell]
-            secondary_keys.append((indicator, age_group, period_start, level, code, sex))
-    return sorted(secondary_keys)
+        return [(indicator, age_group, period_start, *table.keys[cell]) for cell in table.protect()]
+
+    # The tables with the most primary cells take the longest.
+    weights = [1.0 + sum(row.suppression_reason == "primary" for row in table_rows) for _, table_rows in work]
+    return sorted(key for keys in run_in_processes(protect_table, work, processes, weights) for key in keys)
 
 
 def overlap_suppression(rows: list[Row], hidden: set[tuple], limits: dict[str, float], period_years: dict[str, int],
-                        bounded: set[str]) -> list[tuple]:
+                        bounded: set[str], processes: int = 1) -> list[tuple]:
     """Keys of shown cells to hide so that no primary cell can be narrowed by differencing the overlapping
     periods of its own series (2021_2023 - 2022_2024 = 2021 - 2024).
 
@@ -366,46 +427,57 @@ def overlap_suppression(rows: list[Row], hidden: set[tuple], limits: dict[str, f
     for row in rows:
         if row.indicator_id in limits and row.spv_flag in (0, 3):
             series[(row.indicator_id, row.age_group, row.geo_level, row.geo_code, row.sex)].append(row)
+    work = [
+        (series_key, periods)
+        for series_key, periods in sorted(series.items())
+        if any(row.suppression_reason == "primary" for row in periods)
+    ]
+    return sorted(key for keys in run_in_processes(
+        lambda item: _protect_series(*item, hidden, limits, period_years, bounded), work, processes
+    ) for key in keys)
+
+
+def _protect_series(series_key: tuple, periods: list[Row], hidden: set[tuple], limits: dict[str, float],
+                    period_years: dict[str, int], bounded: set[str]) -> list[tuple]:
+    """overlap_suppression for one series: the keys of its shown periods to hide."""
+    indicator, age_group, level, code, sex = series_key
     added = []
-    for (indicator, age_group, level, code, sex), periods in sorted(series.items()):
-        if not any(row.suppression_reason == "primary" for row in periods):
+    periods.sort(key=lambda row: row.period_start)
+    length = period_years[indicator]
+    years = list(range(periods[0].period_start, periods[-1].period_start + length))
+    matrix = np.zeros((len(periods), len(years)))
+    for i, row in enumerate(periods):
+        matrix[i, row.period_start - years[0]:row.period_start - years[0] + length] = 1.0
+    key = [(indicator, age_group, row.period_start, level, code, sex) for row in periods]
+    is_hidden = [row.spv_flag == 3 or key[i] in hidden for i, row in enumerate(periods)]
+    numerators = np.array([float(row.numerator or 0) for row in periods])
+    ceilings = np.array([float(row.denominator) if indicator in bounded else np.inf for row in periods])
+    for target, row in enumerate(periods):
+        if row.suppression_reason != "primary":
             continue
-        periods.sort(key=lambda row: row.period_start)
-        length = period_years[indicator]
-        years = list(range(periods[0].period_start, periods[-1].period_start + length))
-        matrix = np.zeros((len(periods), len(years)))
-        for i, row in enumerate(periods):
-            matrix[i, row.period_start - years[0]:row.period_start - years[0] + length] = 1.0
-        key = [(indicator, age_group, row.period_start, level, code, sex) for row in periods]
-        is_hidden = [row.spv_flag == 3 or key[i] in hidden for i, row in enumerate(periods)]
-        numerators = np.array([float(row.numerator or 0) for row in periods])
-        ceilings = np.array([float(row.denominator) if indicator in bounded else np.inf for row in periods])
-        for target, row in enumerate(periods):
-            if row.suppression_reason != "primary":
-                continue
-            required = min(limits[indicator] + 1, ceilings[target])
-            # The target's sum as an extra variable tied to its years keeps lp_interval's single-variable form.
-            extended = np.zeros((len(periods) + 1, len(years) + 1))
-            extended[:-1, :-1] = matrix
-            extended[-1, :-1] = matrix[target]
-            extended[-1, -1] = -1.0
-            while True:
-                row_lower = np.where(is_hidden, 0.0, numerators)
-                row_upper = np.where(is_hidden, ceilings, numerators)
-                low, high = lp_interval(
-                    extended,
-                    np.append(row_lower, 0.0),
-                    np.append(row_upper, 0.0),
-                    np.full(len(years) + 1, np.inf),
-                    len(years),
-                )
-                shown = [i for i in range(len(periods)) if not is_hidden[i]]
-                if high - low >= required - TOLERANCE or not shown:
-                    break
-                nearest = min(shown, key=lambda i: (abs(i - target), i))
-                is_hidden[nearest] = True
-                added.append(key[nearest])
-    return sorted(added)
+        required = min(limits[indicator] + 1, ceilings[target])
+        # The target's sum as an extra variable tied to its years keeps lp_interval's single-variable form.
+        extended = np.zeros((len(periods) + 1, len(years) + 1))
+        extended[:-1, :-1] = matrix
+        extended[-1, :-1] = matrix[target]
+        extended[-1, -1] = -1.0
+        while True:
+            row_lower = np.where(is_hidden, 0.0, numerators)
+            row_upper = np.where(is_hidden, ceilings, numerators)
+            low, high = lp_interval(
+                extended,
+                np.append(row_lower, 0.0),
+                np.append(row_upper, 0.0),
+                np.full(len(years) + 1, np.inf),
+                len(years),
+            )
+            shown = [i for i in range(len(periods)) if not is_hidden[i]]
+            if high - low >= required - TOLERANCE or not shown:
+                break
+            nearest = min(shown, key=lambda i: (abs(i - target), i))
+            is_hidden[nearest] = True
+            added.append(key[nearest])
+    return added
 
 
 def fetch_rows(suppressed, indicators: set[str], group: list[str], published: set[tuple]) -> list[Row]:
@@ -433,9 +505,16 @@ def fetch_dicts(relation) -> list[dict]:
 def model(dbt, session):
     dbt.config(materialized="table")
     suppressed = dbt.ref("int_indicators__suppressed")
-    enabled = str(dbt.config.get("suppression_secondary")).lower() not in ("false", "0", "no")
-    max_candidates = int(dbt.config.get("suppression_max_candidates") or 40)
-    previous_release = str(dbt.config.get("suppression_previous_release") or "")
+    # dbt passes a config key to a Python model only where it finds dbt.config.get as a statement's value or a
+    # call's argument (not inside `x or default`): read each into a name first.
+    enabled_setting = dbt.config.get("suppression_secondary")
+    max_candidates_setting = dbt.config.get("suppression_max_candidates")
+    processes_setting = dbt.config.get("suppression_processes")
+    previous_release_setting = dbt.config.get("suppression_previous_release")
+    enabled = str(enabled_setting).lower() not in ("false", "0", "no")
+    max_candidates = int(max_candidates_setting or 40)
+    processes = int(processes_setting or 1)
+    previous_release = str(previous_release_setting or "")
     catalogue = fetch_dicts(dbt.ref("indicator_catalogue"))
     limits = {
         entry["indicator_id"]: float(entry["numerator_limit"])
@@ -453,10 +532,10 @@ def model(dbt, session):
         # Only tables and series with a primary cell need work: fetch just those rows.
         tables = fetch_rows(suppressed, additive, ["indicator_id", "age_group", "period_start"], published)
         secondary = secondary_suppression(tables, units, {indicator: limits[indicator] for indicator in additive},
-                                          max_candidates, previously_hidden(session, previous_release))
+                                          max_candidates, previously_hidden(session, previous_release), processes)
         series = fetch_rows(suppressed, set(limits), ["indicator_id", "age_group", "geo_level", "geo_code", "sex"],
                             published)
-        overlaps = overlap_suppression(series, set(secondary), limits, period_years, bounded)
+        overlaps = overlap_suppression(series, set(secondary), limits, period_years, bounded, processes)
         marks = [(*key, "secondary") for key in secondary] + [(*key, "series") for key in overlaps]
     marked = pa.table({column: [mark[i] for mark in marks] for i, column in enumerate(MARK_COLUMNS)},
                       schema=pa.schema([("indicator_id", pa.string()), ("age_group", pa.string()),
