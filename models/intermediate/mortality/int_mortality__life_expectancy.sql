@@ -47,9 +47,12 @@ units as (
     from {{ ref('int_geography__units') }}
 ),
 
--- Every indicator, period, unit and published sex: units without any data are kept and flagged.
+-- Every indicator, period, unit and published sex: units without any data are kept and flagged. Each cell's
+-- life table is keyed by an integer: the table's window functions partition on it several times faster than on
+-- the five key columns.
 cells as (
     select
+        row_number() over () as table_id,
         periods.indicator_id,
         periods.age_group,
         periods.period_start,
@@ -81,11 +84,7 @@ band_sums as (
 -- The input of each life table: every band from the start age up, with zeros where there is no data.
 table_input as (
     select
-        cells.indicator_id,
-        cells.period_start,
-        cells.geo_level,
-        cells.geo_code,
-        cells.sex,
+        cells.table_id,
         bands.life_table_band,
         bands.band_width,
         coalesce(band_sums.person_years, 0) as person_years,
@@ -103,23 +102,19 @@ table_input as (
 ),
 
 life_tables as (
-    {{ life_table('table_input', ['indicator_id', 'period_start', 'geo_level', 'geo_code', 'sex']) }}
+    {{ life_table('table_input', ['table_id']) }}
 ),
 
 -- Totals and the data checks of each table (from the start age up).
 table_checks as (
     select
-        indicator_id,
-        period_start,
-        geo_level,
-        geo_code,
-        sex,
+        table_id,
         sum(deaths) as deaths,
         sum(person_years) as person_years,
         bool_or(person_years = 0) as has_band_without_exposure,
         bool_or(deaths > person_years) as has_deaths_above_exposure
     from table_input
-    group by all
+    group by table_id
 ),
 
 combined as (
@@ -139,20 +134,10 @@ combined as (
         life_tables.life_expectancy,
         {{ var('confidence_z') }} * sqrt(life_tables.life_expectancy_variance) as half_width
     from cells
-    inner join table_checks
-        on
-            cells.indicator_id = table_checks.indicator_id
-            and cells.period_start = table_checks.period_start
-            and cells.geo_level = table_checks.geo_level
-            and cells.geo_code = table_checks.geo_code
-            and cells.sex = table_checks.sex
+    inner join table_checks on cells.table_id = table_checks.table_id
     left join life_tables
         on
-            cells.indicator_id = life_tables.indicator_id
-            and cells.period_start = life_tables.period_start
-            and cells.geo_level = life_tables.geo_level
-            and cells.geo_code = life_tables.geo_code
-            and cells.sex = life_tables.sex
+            cells.table_id = life_tables.table_id
             and cells.start_age = life_tables.life_table_band
 ),
 
