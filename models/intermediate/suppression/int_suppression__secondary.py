@@ -381,6 +381,19 @@ def _work_share(function, items: list, sender) -> None:
         sender.close()
 
 
+def protect_groups(groups: dict[tuple, list[Row]], protect, processes: int) -> list[tuple]:
+    """Sorted keys that protect(group_key, rows) returns for every group (table or series) holding a primary
+    cell, the groups spread over worker processes; those with the most primary cells take the longest."""
+    work = [
+        (group_key, group_rows)
+        for group_key, group_rows in sorted(groups.items())
+        if any(row.suppression_reason == "primary" for row in group_rows)
+    ]
+    weights = [1.0 + sum(row.suppression_reason == "primary" for row in group_rows) for _, group_rows in work]
+    return sorted(key for keys in run_in_processes(lambda item: protect(*item), work, processes, weights)
+                  for key in keys)
+
+
 def secondary_suppression(rows: list[Row], units: list[dict], limits: dict[str, float], max_candidates: int = 40,
                           preferred: set[tuple] | None = None, processes: int = 1):
     """Keys (indicator_id, age_group, period_start, geo_level, geo_code, sex) of the secondary cells.
@@ -395,22 +408,15 @@ def secondary_suppression(rows: list[Row], units: list[dict], limits: dict[str, 
     for row in rows:
         if row.indicator_id in limits and (row.geo_level, row.geo_code) in unit_keys:
             tables[(row.indicator_id, row.age_group, row.period_start)].append(row)
-    work = [
-        (table_key, table_rows)
-        for table_key, table_rows in sorted(tables.items())
-        if any(row.suppression_reason == "primary" for row in table_rows)
-    ]
 
-    def protect_table(item) -> list[tuple]:
-        (indicator, age_group, period_start), table_rows = item
+    def protect_table(table_key: tuple, table_rows: list[Row]) -> list[tuple]:
+        indicator, age_group, period_start = table_key
         table_rows.sort(key=lambda row: (row.geo_level, row.geo_code, row.sex))
         in_table = frozenset(key[3:] for key in preferred or () if key[:3] == (indicator, age_group, period_start))
         table = Table(table_rows, published, limits[indicator], max_candidates, in_table)
         return [(indicator, age_group, period_start, *table.keys[cell]) for cell in table.protect()]
 
-    # The tables with the most primary cells take the longest.
-    weights = [1.0 + sum(row.suppression_reason == "primary" for row in table_rows) for _, table_rows in work]
-    return sorted(key for keys in run_in_processes(protect_table, work, processes, weights) for key in keys)
+    return protect_groups(tables, protect_table, processes)
 
 
 def overlap_suppression(rows: list[Row], hidden: set[tuple], limits: dict[str, float], period_years: dict[str, int],
@@ -427,14 +433,11 @@ def overlap_suppression(rows: list[Row], hidden: set[tuple], limits: dict[str, f
     for row in rows:
         if row.indicator_id in limits and row.spv_flag in (0, 3):
             series[(row.indicator_id, row.age_group, row.geo_level, row.geo_code, row.sex)].append(row)
-    work = [
-        (series_key, periods)
-        for series_key, periods in sorted(series.items())
-        if any(row.suppression_reason == "primary" for row in periods)
-    ]
-    return sorted(key for keys in run_in_processes(
-        lambda item: _protect_series(*item, hidden, limits, period_years, bounded), work, processes
-    ) for key in keys)
+    return protect_groups(
+        series,
+        lambda series_key, periods: _protect_series(series_key, periods, hidden, limits, period_years, bounded),
+        processes,
+    )
 
 
 def _protect_series(series_key: tuple, periods: list[Row], hidden: set[tuple], limits: dict[str, float],
