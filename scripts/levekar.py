@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import datetime
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -303,29 +302,56 @@ def dbt_executable() -> str:
     return found
 
 
-def run_dbt_build(paths: Paths, raw_format: str, extra_vars: dict[str, object], *selection: str) -> int:
-    paths.build_db.parent.mkdir(parents=True, exist_ok=True)
-    (paths.build_db.parent / "duckdb_tmp").mkdir(exist_ok=True)
-    env = dict(os.environ)
-    env.update(
-        LEVEKAR_RAW_DIR=str(paths.raw_dir),
-        LEVEKAR_BUILD_DB=str(paths.build_db),
-        LEVEKAR_TEMP_DIR=env.get("LEVEKAR_TEMP_DIR", str(paths.build_db.parent / "duckdb_tmp")),
-        # dbt's log beside the build database: two builds in different folders must not rotate one log file.
-        DBT_LOG_PATH=env.get("DBT_LOG_PATH", str(paths.build_db.parent / "logs")),
-    )
-    dbt_vars = {"raw_format": raw_format, **extra_vars}
-    command = [
-        dbt_executable(),
-        "build",
+class DbtSession:
+    """The build's dbt invocations in this process, sharing one parse of the project.
+
+    Each dbt process spends about 5 s importing dbt and loading the parsed project; the validation step and the
+    rest of the build are two `dbt build` selections of the same manifest.
+    """
+
+    def __init__(self, paths: Paths, raw_format: str, extra_vars: dict[str, object]) -> None:
+        try:
+            from dbt.cli.main import dbtRunner
+        except ImportError:
+            raise PipelineError("dbt is not installed: run `make install`") from None
+
+        paths.build_db.parent.mkdir(parents=True, exist_ok=True)
+        (paths.build_db.parent / "duckdb_tmp").mkdir(exist_ok=True)
+        # dbt reads these while parsing (profiles.yml, sources) and running (temp folder, log path).
+        os.environ.update(
+            LEVEKAR_RAW_DIR=str(paths.raw_dir),
+            LEVEKAR_BUILD_DB=str(paths.build_db),
+            LEVEKAR_TEMP_DIR=os.environ.get("LEVEKAR_TEMP_DIR", str(paths.build_db.parent / "duckdb_tmp")),
+            # dbt's log beside the build database: two builds in different folders must not rotate one log file.
+            DBT_LOG_PATH=os.environ.get("DBT_LOG_PATH", str(paths.build_db.parent / "logs")),
+        )
+        self.arguments = [
+            "--project-dir", str(PROJECT_DIR),
+            "--profiles-dir", str(PROJECT_DIR),
+            "--vars", json.dumps({"raw_format": raw_format, **extra_vars}),
+        ]
+        parsed = dbtRunner().invoke(["parse", *self.arguments])
+        if not parsed.success:
+            raise PipelineError(f"dbt could not parse the project: {parsed.exception or 'see its log above'}")
+        self.runner = dbtRunner(manifest=parsed.result)
+
+    def build(self, *selection: str) -> bool:
+        """`dbt build` of a selection; False if a model or test failed or dbt stopped with an error."""
         # The whole series is rebuilt from the raw files every time; seeds are reloaded even if their columns changed.
-        "--full-refresh",
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_DIR),
-        "--vars", json.dumps(dbt_vars),
-        *selection,
-    ]
-    return subprocess.run(command, env=env, cwd=PROJECT_DIR, check=False).returncode
+        try:
+            return self.runner.invoke(["build", "--full-refresh", *self.arguments, *selection]).success
+        finally:
+            self.close_database()
+
+    @staticmethod
+    def close_database() -> None:
+        """Close the DuckDB instance dbt-duckdb keeps open in this process, so that others can open the file."""
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager.close_all_connections()
+        if environment is not None:
+            environment.close()
 
 
 def project_var(name: str, extra_vars: dict[str, object]) -> object:
@@ -527,17 +553,16 @@ def build(paths: Paths, extra_vars: dict[str, object]) -> None:
     results_file.unlink(missing_ok=True)  # never report an earlier run's failures
 
     print("step 2 of 4: validating the raw files (KLASS seeds, staging models and their tests)", flush=True)
-    if run_dbt_build(paths, raw_format, extra_vars, "--select", VALIDATION_SELECTOR,
-                     "--indirect-selection", "cautious") != 0:
+    dbt = DbtSession(paths, raw_format, extra_vars)
+    if not dbt.build("--select", VALIDATION_SELECTOR, "--indirect-selection", "cautious"):
         raise PipelineError(f"{unchanged}\n" + report_failures(paths, extra_vars=extra_vars))
     validation = json.loads(results_file.read_text()) if results_file.exists() else {"results": []}
     results_file.unlink(missing_ok=True)
 
     print("step 3 of 4: building the models and running the remaining tests", flush=True)
-    status = run_dbt_build(paths, raw_format, extra_vars, "--exclude", VALIDATION_SELECTOR,
-                           "--indirect-selection", "cautious")
+    succeeded = dbt.build("--exclude", VALIDATION_SELECTOR, "--indirect-selection", "cautious")
     merge_run_results(target, validation)
-    if status != 0:
+    if not succeeded:
         raise PipelineError(f"{unchanged}\n" + report_failures(paths, extra_vars=extra_vars))
 
     for line in suppression_summary(paths.build_db):

@@ -13,17 +13,28 @@ population as (
     where source = 'population' and measure = 'persons' and age_group = '0_120'
 ),
 
+-- Ages summed first: the join then handles a grunnkrets-year-sex row instead of one per age.
+raw_persons as (
+    select
+        year,
+        grunnkrets_code,
+        sex,
+        sum(persons) as persons
+    from {{ ref('stg_raw__population') }}
+    group by year, grunnkrets_code, sex
+),
+
 facts as (
     select
-        stg.year,
+        raw_persons.year,
         grunnkretser.kommune_code,
         grunnkretser.bydel_code,
         grunnkretser.levekarssone_code,
-        stg.sex,
-        stg.persons
-    from {{ ref('stg_raw__population') }} as stg
+        raw_persons.sex,
+        raw_persons.persons
+    from raw_persons
     inner join {{ ref('int_geography__crosswalk') }} as grunnkretser
-        on stg.year = grunnkretser.year and stg.grunnkrets_code = grunnkretser.raw_grunnkrets_code
+        on raw_persons.year = grunnkretser.year and raw_persons.grunnkrets_code = grunnkretser.raw_grunnkrets_code
 ),
 
 facts_both_sexes as (

@@ -1,7 +1,9 @@
--- Every count of every source, summed from grunnkrets to the finest mapped unit (zone, bydel, kommune and
--- fylke keys) and to elementary age bands, then stacked long as (source, measure, subgroup): the input of the
--- catalogue-driven indicator engine. Each source is read once and summed wide (all its measures in one pass)
--- before it is stacked, which keeps the scan of the raw facts to one pass per file.
+-- Every count of every source the indicators use, summed from grunnkrets to the finest mapped unit and to
+-- elementary age bands, then stacked long as (series, year, unit, sex, band): the input of the
+-- catalogue-driven indicator engine. Series and units are integer keys (int_facts__series, int_facts__units):
+-- written with its text codes the table took seven times longer to write. Each source is read once and summed
+-- wide (all its measures in one pass) before it is stacked, which keeps the scan of the raw facts to one pass
+-- per file.
 -- Sources without sex (crowded_housing) carry sex '0'; sources without age carry band_lo NULL. Population and
 -- deaths are also cut at the life-table band limits, so that mortality reads them here instead of scanning the
 -- raw files again. Sums are cast back to bigint: DuckDB sums a bigint to a 128-bit hugeint, several times slower
@@ -76,29 +78,28 @@ boundaries as (
 ),
 {%- endfor %}
 
--- Raw codes are those valid in their year: the crosswalk maps each (year, raw code) to today's units. The
--- sums group on an integer key of the unit combination (a quarter faster than on four code columns); the codes
--- are joined back once, after the sums.
+-- Raw codes are those valid in their year: the crosswalk maps each (year, raw code) to today's units.
 grunnkretser as (
     select
-        year,
-        raw_grunnkrets_code as grunnkrets_code,
-        dense_rank() over (order by fylke_code, kommune_code, bydel_code, levekarssone_code) as unit_key,
-        fylke_code,
-        kommune_code,
-        bydel_code,
-        levekarssone_code
-    from {{ ref('int_geography__crosswalk') }}
+        crosswalk.year,
+        crosswalk.raw_grunnkrets_code as grunnkrets_code,
+        units.unit_key
+    from {{ ref('int_geography__crosswalk') }} as crosswalk
+    inner join {{ ref('int_facts__units') }} as units
+        on
+            crosswalk.fylke_code = units.fylke_code
+            and crosswalk.kommune_code = units.kommune_code
+            and crosswalk.bydel_code is not distinct from units.bydel_code
+            and crosswalk.levekarssone_code is not distinct from units.levekarssone_code
 ),
 
-unit_keys as (
-    select distinct
-        unit_key,
-        fylke_code,
-        kommune_code,
-        bydel_code,
-        levekarssone_code
-    from grunnkretser
+series as (
+    select
+        series_key,
+        source,
+        measure,
+        subgroup
+    from {{ ref('int_facts__series') }}
 ),
 
 {%- for source in sources %}
@@ -129,37 +130,23 @@ stacked as (
     {%- set outer_loop = loop %}
     {%- for measure in source.measures %}
     select
-        '{{ source.name }}' as source,
-        '{{ measure }}' as measure,
-        subgroup,
-        year,
-        unit_key,
-        sex,
-        band_lo,
-        {{ measure }} as count_value
-    from {{ source.name }}_by_zone
+        series.series_key,
+        by_zone.year,
+        by_zone.unit_key,
+        by_zone.sex,
+        by_zone.band_lo,
+        by_zone.{{ measure }} as count_value
+    from {{ source.name }}_by_zone as by_zone
+    inner join series
+        on
+            series.source = '{{ source.name }}'
+            and series.measure = '{{ measure }}'
+            and by_zone.subgroup = series.subgroup
     {%- if not (outer_loop.last and loop.last) %}
     union all
     {%- endif %}
     {%- endfor %}
     {%- endfor %}
-),
-
-final as (
-    select
-        stacked.source,
-        stacked.measure,
-        stacked.subgroup,
-        stacked.year,
-        unit_keys.fylke_code,
-        unit_keys.kommune_code,
-        unit_keys.bydel_code,
-        unit_keys.levekarssone_code,
-        stacked.sex,
-        stacked.band_lo,
-        stacked.count_value
-    from stacked
-    inner join unit_keys on stacked.unit_key = unit_keys.unit_key
 )
 
-select * from final
+select * from stacked

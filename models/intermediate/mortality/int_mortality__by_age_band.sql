@@ -12,22 +12,30 @@ bands as (
     from {{ ref('int_mortality__age_bands_by_age') }}
 ),
 
--- The fact pass has summed population and deaths to zone keys and to bands that nest in the life-table bands.
+-- The fact pass has summed population and deaths to unit keys and to bands that nest in the life-table bands.
 facts as (
     select
-        source,
-        year,
+        series.source,
+        facts.year,
+        facts.unit_key,
+        facts.sex,
+        facts.band_lo,
+        facts.count_value
+    from {{ ref('int_facts__by_zone') }} as facts
+    inner join {{ ref('int_facts__series') }} as series on facts.series_key = series.series_key
+    where
+        (series.source = 'population' and series.measure = 'persons')
+        or (series.source = 'deaths' and series.measure = 'deaths')
+),
+
+units as (
+    select
+        unit_key,
         fylke_code,
         kommune_code,
         bydel_code,
-        levekarssone_code,
-        sex,
-        band_lo,
-        count_value
-    from {{ ref('int_facts__by_zone') }}
-    where
-        (source = 'population' and measure = 'persons')
-        or (source = 'deaths' and measure = 'deaths')
+        levekarssone_code
+    from {{ ref('int_facts__units') }}
 ),
 
 {%- for source, measure in [('population', 'persons'), ('deaths', 'deaths')] %}
@@ -35,10 +43,7 @@ facts as (
 {{ source }}_by_band as materialized (
     select
         facts.year,
-        facts.fylke_code,
-        facts.kommune_code,
-        facts.bydel_code,
-        facts.levekarssone_code,
+        facts.unit_key,
         facts.sex,
         bands.life_table_band,
         cast(sum(facts.count_value) as bigint) as {{ measure }}
@@ -63,10 +68,7 @@ population_years as (
 exposure_parts as (
     select
         population_by_band.year,
-        population_by_band.fylke_code,
-        population_by_band.kommune_code,
-        population_by_band.bydel_code,
-        population_by_band.levekarssone_code,
+        population_by_band.unit_key,
         population_by_band.sex,
         population_by_band.life_table_band,
         cast(case when population_years.has_next_year then 0.5 else 1.0 end * population_by_band.persons as double)
@@ -77,10 +79,7 @@ exposure_parts as (
     union all
     select
         population_by_band.year - 1 as year,
-        population_by_band.fylke_code,
-        population_by_band.kommune_code,
-        population_by_band.bydel_code,
-        population_by_band.levekarssone_code,
+        population_by_band.unit_key,
         population_by_band.sex,
         population_by_band.life_table_band,
         cast(0.5 * population_by_band.persons as double) as person_years,
@@ -91,10 +90,7 @@ exposure_parts as (
     union all
     select
         deaths_by_band.year,
-        deaths_by_band.fylke_code,
-        deaths_by_band.kommune_code,
-        deaths_by_band.bydel_code,
-        deaths_by_band.levekarssone_code,
+        deaths_by_band.unit_key,
         deaths_by_band.sex,
         deaths_by_band.life_table_band,
         cast(0 as double) as person_years,
@@ -103,13 +99,10 @@ exposure_parts as (
     inner join population_years on deaths_by_band.year = population_years.year
 ),
 
-by_zone as (
+by_unit as (
     select
         year,
-        fylke_code,
-        kommune_code,
-        bydel_code,
-        levekarssone_code,
+        unit_key,
         sex,
         life_table_band,
         sum(person_years) as person_years,
@@ -118,31 +111,40 @@ by_zone as (
     group by all
 ),
 
-with_both_sexes as materialized (
+keyed_with_both_sexes as (
     select
         year,
-        fylke_code,
-        kommune_code,
-        bydel_code,
-        levekarssone_code,
+        unit_key,
         sex,
         life_table_band,
         person_years,
         deaths
-    from by_zone
+    from by_unit
     union all
     select
         year,
-        fylke_code,
-        kommune_code,
-        bydel_code,
-        levekarssone_code,
+        unit_key,
         '0' as sex,
         life_table_band,
         sum(person_years) as person_years,
         cast(sum(deaths) as bigint) as deaths
-    from by_zone
+    from by_unit
     group by all
+),
+
+with_both_sexes as materialized (
+    select
+        keyed_with_both_sexes.year,
+        units.fylke_code,
+        units.kommune_code,
+        units.bydel_code,
+        units.levekarssone_code,
+        keyed_with_both_sexes.sex,
+        keyed_with_both_sexes.life_table_band,
+        keyed_with_both_sexes.person_years,
+        keyed_with_both_sexes.deaths
+    from keyed_with_both_sexes
+    inner join units on keyed_with_both_sexes.unit_key = units.unit_key
 ),
 
 by_geography as (

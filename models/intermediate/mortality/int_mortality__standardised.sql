@@ -57,10 +57,11 @@ standard_population as (
         age_bands.standard_band,
         sum(population.count_value) as standard_persons
     from {{ ref('int_facts__by_zone') }} as population
+    inner join {{ ref('int_facts__series') }} as series on population.series_key = series.series_key
     inner join {{ ref('int_mortality__age_bands_by_age') }} as age_bands on population.band_lo = age_bands.age
     where
-        population.source = 'population'
-        and population.measure = 'persons'
+        series.source = 'population'
+        and series.measure = 'persons'
         and population.year = {{ var('standard_population_year') }}
     group by age_bands.standard_band
 ),

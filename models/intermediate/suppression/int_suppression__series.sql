@@ -1,10 +1,11 @@
 -- Series rule (issue 5 rule 3): a series (indicator, age group, unit, sex over all periods) that is mostly
 -- small or often suppressed is hidden whole, because its shown periods would invite differencing across
 -- overlapping periods and a patchwork series says little. Applies to indicators with a numerator limit;
--- periods with spv_flag 1 or 2 (nothing computed) do not count.
+-- periods with spv_flag 1 or 2 (nothing computed) do not count. The secondary cells (int_suppression__secondary)
+-- are applied first.
 with
 
-cells as (
+after_primary as (
     select
         indicator_id,
         age_group,
@@ -20,7 +21,46 @@ cells as (
         ci_upper,
         spv_flag,
         suppression_reason
+    from {{ ref('int_indicators__suppressed') }}
+),
+
+secondary_marks as (
+    select
+        indicator_id,
+        age_group,
+        period_start,
+        geo_level,
+        geo_code,
+        sex,
+        suppression_reason
     from {{ ref('int_suppression__secondary') }}
+),
+
+cells as (
+    select
+        after_primary.indicator_id,
+        after_primary.age_group,
+        after_primary.period_start,
+        after_primary.period_end,
+        after_primary.geo_level,
+        after_primary.geo_code,
+        after_primary.sex,
+        after_primary.numerator,
+        after_primary.denominator,
+        after_primary.value,
+        after_primary.ci_lower,
+        after_primary.ci_upper,
+        case when secondary_marks.indicator_id is null then after_primary.spv_flag else 3 end as spv_flag,
+        coalesce(secondary_marks.suppression_reason, after_primary.suppression_reason) as suppression_reason
+    from after_primary
+    left join secondary_marks
+        on
+            after_primary.indicator_id = secondary_marks.indicator_id
+            and after_primary.age_group = secondary_marks.age_group
+            and after_primary.period_start = secondary_marks.period_start
+            and after_primary.geo_level = secondary_marks.geo_level
+            and after_primary.geo_code = secondary_marks.geo_code
+            and after_primary.sex = secondary_marks.sex
 ),
 
 limits as (
