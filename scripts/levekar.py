@@ -22,6 +22,7 @@ See docs/operations.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -330,7 +331,9 @@ class DbtSession:
             "--profiles-dir", str(PROJECT_DIR),
             "--vars", json.dumps({"raw_format": raw_format, **extra_vars}),
         ]
-        parsed = dbtRunner().invoke(["parse", *self.arguments])
+        # As the dbt command line did: relative paths in the environment resolve against the project.
+        with contextlib.chdir(PROJECT_DIR):
+            parsed = dbtRunner().invoke(["parse", *self.arguments])
         if not parsed.success:
             raise PipelineError(f"dbt could not parse the project: {parsed.exception or 'see its log above'}")
         self.runner = dbtRunner(manifest=parsed.result)
@@ -339,7 +342,8 @@ class DbtSession:
         """`dbt build` of a selection; False if a model or test failed or dbt stopped with an error."""
         # The whole series is rebuilt from the raw files every time; seeds are reloaded even if their columns changed.
         try:
-            return self.runner.invoke(["build", "--full-refresh", *self.arguments, *selection]).success
+            with contextlib.chdir(PROJECT_DIR):
+                return self.runner.invoke(["build", "--full-refresh", *self.arguments, *selection]).success
         finally:
             self.close_database()
 
