@@ -16,7 +16,7 @@ sums as (
         sex,
         numerator,
         denominator
-    from {{ ref('int_indicators__period_sums') }}
+    from {{ ref('int_indicators__values') }}
     where geo_level in ('land', 'fylke', 'kommune')
 ),
 

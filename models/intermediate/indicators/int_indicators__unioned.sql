@@ -1,5 +1,7 @@
+{{ config(materialized="view") }}
 -- Every indicator in one shape, before small-cell protection and comparison. Bydeler and zones get only the
--- catalogue's small_area_sexes: a sex breakdown of small cohorts would be mostly suppressed.
+-- catalogue's small_area_sexes: a sex breakdown of small cohorts would be mostly suppressed. A view: a union
+-- and a filter cost less to read twice (recoding flags, primary suppression) than to write 2 million rows.
 with
 
 rates as (
