@@ -8,7 +8,8 @@ For each year count it generates demo data once (not timed), then runs the whole
 preflight, dbt build with every test, publish) `--runs` times and reports medians of: the wall time of each
 stage (dbt parse and start-up, seeds, staging with its input tests, each intermediate folder, marts, the other
 tests, publish), the total, and the peak memory of the build processes. Beside it, the lower bound: one DuckDB
-query that reads the raw population and deaths files once and sums them to every geo level, sex and age group.
+query that reads the raw population and deaths files once and sums them to every geo level, sex and age group;
+and the same query over every raw file, which is the work the aggregation stage does.
 """
 
 from __future__ import annotations
@@ -129,46 +130,62 @@ def _seconds(timestamp: str) -> float:
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
-def lower_bound(raw_dir: Path, build_db: Path) -> float:
-    """One query: read population and deaths once, sum to every level, sex and age group."""
+# Columns of the raw files (CONTRACT.md section 2) that are keys, not counts: a file's other columns are summed.
+KEY_COLUMNS = ("year", "grunnkrets", "sex", "age", "benefit", "grade", "subject")
+
+
+def lower_bound(raw_dir: Path, build_db: Path, sources: tuple[str, ...] = ("population", "deaths")) -> float:
+    """One query: read each source's raw file once and sum its counts to every level, sex and age group.
+
+    The issue's bound reads population and deaths; the aggregation stage reads every source, so the same query over
+    every raw file is the like-for-like bound. A file without sex or age is summed without them; its subgroup
+    columns (benefit, grade, subject) are kept as groups.
+    """
     con = duckdb.connect()
     con.execute(f"attach '{build_db}' as build (read_only)")
     con.execute("set threads = 2")
     # Written to be fast, as a bound should be: an equality join on single ages, the facts first summed to the
     # finest unit (14,000 grunnkretser -> about 2,500 zone keys), then expanded to age groups and every level.
-    query = f"""
-        with facts as (
-            select year, grunnkrets as grunnkrets_code, sex, age, persons, 0 as deaths
-            from read_parquet('{raw_dir / 'population.parquet'}')
-            union all
-            select year, grunnkrets, sex, age, 0, deaths from read_parquet('{raw_dir / 'deaths.parquet'}')
-        ),
-        by_zone as (
+    parts = []
+    for source in sources:
+        path = raw_dir / f"{source}.parquet"
+        columns = [row[0] for row in con.execute(f"describe select * from read_parquet('{path}')").fetchall()]
+        measures = [column for column in columns if column not in KEY_COLUMNS]
+        subgroups = [column for column in ("benefit", "grade", "subject") if column in columns]
+        sex = "facts.sex" if "sex" in columns else "'0'"
+        age = "facts.age" if "age" in columns else "null::integer"
+        keys = ["by_zone.year", "by_zone.sex", "group_by_age.age_group", *[f"by_zone.{c}" for c in subgroups]]
+        levels = ["fylke_code", "kommune_code", "bydel_code", "levekarssone_code"]
+        groups = [keys, [key for key in keys if key != "by_zone.sex"]] if "sex" in columns else [keys]
+        sets = ", ".join("(" + ", ".join([*level, *group]) + ")"
+                         for level in [[], *[[f"by_zone.{code}"] for code in levels]] for group in groups)
+        subgroup = f"concat_ws('_', {', '.join(f'by_zone.{column}' for column in subgroups)})" if subgroups else "''"
+        counts = [f"cast(sum(by_zone.{measure}) as bigint)" for measure in measures] + ["null::bigint"]
+        # Every source in one shape (at most two counts per file), so that one union all holds them all.
+        parts.append(f"""
             select
-                facts.year, mapping.fylke_code, mapping.kommune_code, mapping.bydel_code,
-                mapping.levekarssone_code, facts.sex, facts.age,
-                sum(facts.persons) as persons, sum(facts.deaths) as deaths
-            from facts
-            inner join build.intermediate.int_geography__grunnkretser as mapping using (grunnkrets_code)
-            group by all
-        ),
-        group_by_age as (
+                '{source}' as source, by_zone.year, by_zone.fylke_code, by_zone.kommune_code, by_zone.bydel_code,
+                by_zone.levekarssone_code, by_zone.sex, group_by_age.age_group, {subgroup} as subgroup,
+                {counts[0]} as count_1, {counts[1]} as count_2
+            from (
+                select
+                    facts.year, mapping.fylke_code, mapping.kommune_code, mapping.bydel_code,
+                    mapping.levekarssone_code, {sex} as sex, {age} as age{''.join(f', facts.{c}' for c in subgroups)},
+                    {', '.join(f'sum(facts.{m}) as {m}' for m in measures)}
+                from read_parquet('{path}') as facts
+                inner join build.intermediate.int_geography__grunnkretser as mapping
+                    on facts.grunnkrets = mapping.grunnkrets_code
+                group by all
+            ) as by_zone
+            left join group_by_age on by_zone.age = group_by_age.age
+            group by grouping sets ({sets})""")
+    query = f"""
+        with group_by_age as (
             select cast(ages.range as integer) as age, groups.age_group
             from range(0, 121) as ages
             inner join build.seeds.age_groups as groups on ages.range between groups.age_lo and groups.age_hi
         )
-        select
-            by_zone.year, by_zone.fylke_code, by_zone.kommune_code, by_zone.bydel_code, by_zone.levekarssone_code,
-            by_zone.sex, group_by_age.age_group, sum(by_zone.persons), sum(by_zone.deaths)
-        from by_zone
-        inner join group_by_age using (age)
-        group by grouping sets (
-            (year, sex, age_group), (year, age_group),
-            (year, fylke_code, sex, age_group), (year, fylke_code, age_group),
-            (year, kommune_code, sex, age_group), (year, kommune_code, age_group),
-            (year, bydel_code, sex, age_group), (year, bydel_code, age_group),
-            (year, levekarssone_code, sex, age_group), (year, levekarssone_code, age_group)
-        )
+        {" union all ".join(parts)}
     """
     started = time.perf_counter()
     con.execute(f"create temp table lower_bound as {query}")
@@ -222,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         for run in range(args.runs):
             measured = run_build(raw_dir, folder)
             measured["lower bound: one query"] = lower_bound(raw_dir, folder / "build.duckdb")
+            measured["lower bound: one query, every raw file"] = lower_bound(
+                raw_dir, folder / "build.duckdb", tuple(sorted(path.stem for path in raw_dir.glob("*.parquet"))))
             print(f"[{years} years] run {run + 1}: total {measured['total wall']:.1f} s, "
                   f"peak {measured['peak memory MB']:.0f} MB", flush=True)
             runs.append(measured)
@@ -230,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         aggregation = medians.get("busy: intermediate/facts", 0.0) + medians.get("busy: intermediate/counts", 0.0)
         medians["ratio: aggregation (facts + counts, busy) / lower bound"] = (
             aggregation / medians["lower bound: one query"])
+        medians["ratio: aggregation (facts + counts, busy) / lower bound, every raw file"] = (
+            aggregation / medians["lower bound: one query, every raw file"])
         summary[years] = medians
 
     print(f"\nMedians of {args.runs} run(s), {os.cpu_count()} cores" + (" (small demo)" if args.small else ""))
