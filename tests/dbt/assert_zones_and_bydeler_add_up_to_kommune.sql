@@ -4,13 +4,15 @@ with
 
 population as (
     select
-        year,
-        geo_level,
-        geo_code,
-        sex,
-        count_value as persons
-    from {{ ref('int_counts__by_geography') }}
-    where source = 'population' and measure = 'persons' and age_group = '0_120'
+        counts.year,
+        geo_units.geo_level,
+        geo_units.geo_code,
+        counts.sex,
+        counts.count_value as persons
+    from {{ ref('int_counts__by_geography') }} as counts
+    inner join {{ ref('int_counts__terms') }} as terms on counts.term_key = terms.term_key
+    inner join {{ ref('int_counts__geo_units') }} as geo_units on counts.geo_key = geo_units.geo_key
+    where terms.source = 'population' and terms.measure = 'persons' and terms.age_group = '0_120'
 ),
 
 -- Ages summed first: the join then handles a grunnkrets-year-sex row instead of one per age.

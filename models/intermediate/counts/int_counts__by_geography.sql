@@ -1,17 +1,13 @@
 -- Every count series the indicators need, summed to every level by one macro, per year and sex (0 = both).
 -- An age group is the sum of the elementary bands inside it; facts without age count in every age group.
+-- Keyed by integers (term_key of int_counts__terms, geo_key of int_counts__geo_units): the indicator models
+-- join the codes after their sums.
 with
 
--- Each series in each age group is a term, keyed by an integer so that the sums group on integers only.
 terms as (
     select
-        cast(row_number() over (order by terms.source, terms.measure, terms.subgroup, terms.age_group) as integer)
-            as term_key,
+        terms.term_key,
         series.series_key,
-        terms.source,
-        terms.measure,
-        terms.subgroup,
-        terms.age_group,
         terms.age_lo,
         terms.age_hi
     from {{ ref('int_counts__terms') }} as terms
@@ -33,14 +29,30 @@ facts as (
     from {{ ref('int_facts__by_zone') }}
 ),
 
-units as (
+geo_units as (
     select
-        unit_key,
-        fylke_code,
-        kommune_code,
-        bydel_code,
-        levekarssone_code
-    from {{ ref('int_facts__units') }}
+        geo_key,
+        geo_level,
+        geo_code
+    from {{ ref('int_counts__geo_units') }}
+),
+
+-- Each unit combination of the facts with the geo_key of its unit at every level.
+unit_geo_keys as (
+    select
+        units.unit_key,
+        land.geo_key as land_geo_key,
+        fylker.geo_key as fylke_geo_key,
+        kommuner.geo_key as kommune_geo_key,
+        bydeler.geo_key as bydel_geo_key,
+        zones.geo_key as levekarssone_geo_key
+    from {{ ref('int_facts__units') }} as units
+    inner join geo_units as land on land.geo_level = 'land'
+    inner join geo_units as fylker on fylker.geo_level = 'fylke' and units.fylke_code = fylker.geo_code
+    inner join geo_units as kommuner on kommuner.geo_level = 'kommune' and units.kommune_code = kommuner.geo_code
+    left join geo_units as bydeler on bydeler.geo_level = 'bydel' and units.bydel_code = bydeler.geo_code
+    left join geo_units as zones
+        on zones.geo_level = 'levekarssone' and units.levekarssone_code = zones.geo_code
 ),
 
 by_unit as (
@@ -58,7 +70,7 @@ by_unit as (
     group by all
 ),
 
-keyed_with_both_sexes as (
+with_both_sexes as (
     select
         term_key,
         year,
@@ -78,29 +90,27 @@ keyed_with_both_sexes as (
     group by all
 ),
 
-with_both_sexes as materialized (
+with_geo_keys as materialized (
     select
-        terms.source,
-        terms.measure,
-        terms.subgroup,
-        terms.age_group,
-        keyed_with_both_sexes.year,
-        units.fylke_code,
-        units.kommune_code,
-        units.bydel_code,
-        units.levekarssone_code,
-        keyed_with_both_sexes.sex,
-        keyed_with_both_sexes.count_value
-    from keyed_with_both_sexes
-    inner join terms on keyed_with_both_sexes.term_key = terms.term_key
-    inner join units on keyed_with_both_sexes.unit_key = units.unit_key
+        with_both_sexes.term_key,
+        with_both_sexes.year,
+        with_both_sexes.sex,
+        with_both_sexes.count_value,
+        unit_geo_keys.land_geo_key,
+        unit_geo_keys.fylke_geo_key,
+        unit_geo_keys.kommune_geo_key,
+        unit_geo_keys.bydel_geo_key,
+        unit_geo_keys.levekarssone_geo_key
+    from with_both_sexes
+    inner join unit_geo_keys on with_both_sexes.unit_key = unit_geo_keys.unit_key
 ),
 
 by_geography as (
     {{ aggregate_to_geo_levels(
-        'with_both_sexes',
-        ['source', 'measure', 'subgroup', 'age_group', 'year', 'sex'],
+        'with_geo_keys',
+        ['term_key', 'year', 'sex'],
         {'count_value': 'bigint'},
+        geo_keys=true,
     ) }}
 )
 

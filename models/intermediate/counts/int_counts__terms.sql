@@ -1,5 +1,6 @@
 -- The distinct count series the indicators need (source, measure, subgroup, age group), so that a series
--- used by several indicators, such as all residents, is summed once.
+-- used by several indicators, such as all residents, is summed once. Each is keyed by an integer term_key,
+-- which int_counts__by_geography stores instead of the four text columns.
 with
 
 definitions as (
@@ -42,6 +43,9 @@ terms as (
 
 final as (
     select
+        cast(
+            row_number() over (order by terms.source, terms.measure, terms.subgroup, terms.age_group) as integer
+        ) as term_key,
         terms.source,
         terms.measure,
         terms.subgroup,

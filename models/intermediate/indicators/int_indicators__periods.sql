@@ -27,13 +27,15 @@ definitions as (
 
 national_years as (
     select distinct
-        source,
-        measure,
-        subgroup,
-        age_group,
-        year
-    from {{ ref('int_counts__by_geography') }}
-    where geo_level = 'land'
+        terms.source,
+        terms.measure,
+        terms.subgroup,
+        terms.age_group,
+        counts.year
+    from {{ ref('int_counts__by_geography') }} as counts
+    inner join {{ ref('int_counts__terms') }} as terms on counts.term_key = terms.term_key
+    inner join {{ ref('int_counts__geo_units') }} as geo_units on counts.geo_key = geo_units.geo_key
+    where geo_units.geo_level = 'land'
 ),
 
 rate_indicator_years as (

@@ -88,17 +88,19 @@ poor_coverage as (
 
 zone_population as (
     select
-        year,
-        geo_code,
-        count_value as persons,
-        lag(count_value) over (partition by geo_code order by year) as persons_year_before
-    from {{ ref('int_counts__by_geography') }}
+        counts.year,
+        geo_units.geo_code,
+        counts.count_value as persons,
+        lag(counts.count_value) over (partition by geo_units.geo_code order by counts.year) as persons_year_before
+    from {{ ref('int_counts__by_geography') }} as counts
+    inner join {{ ref('int_counts__terms') }} as terms on counts.term_key = terms.term_key
+    inner join {{ ref('int_counts__geo_units') }} as geo_units on counts.geo_key = geo_units.geo_key
     where
-        geo_level = 'levekarssone'
-        and source = 'population'
-        and measure = 'persons'
-        and age_group = '0_120'
-        and sex = '0'
+        geo_units.geo_level = 'levekarssone'
+        and terms.source = 'population'
+        and terms.measure = 'persons'
+        and terms.age_group = '0_120'
+        and counts.sex = '0'
 ),
 
 zone_start_years as (

@@ -4,7 +4,8 @@
 -- Wilson's score interval; rate: multiplier * numerator / denominator with exact Poisson limits below var
 -- poisson_exact_below events and Byar's above; count: none. spv_flag 1 when a year of the period has no data,
 -- 2 when the denominator is 0. Sums and values are one model: a table of the sums alone cost a 2-million-row
--- write and its key test on the build's longest chain.
+-- write and its key test on the build's longest chain. The sums group and join on integer keys (period, term,
+-- unit); the codes are joined last.
 with
 
 definitions as (
@@ -25,125 +26,136 @@ definitions as (
     from {{ ref('int_indicators__definitions') }}
 ),
 
-counts as (
+terms as (
     select
+        term_key,
         source,
         measure,
         subgroup,
-        age_group,
+        age_group
+    from {{ ref('int_counts__terms') }}
+),
+
+counts as (
+    select
+        term_key,
         year,
-        geo_level,
-        geo_code,
+        geo_key,
         sex,
         count_value
     from {{ ref('int_counts__by_geography') }}
 ),
 
-periods_with_coverage as (
+-- Each period of each indicator and age group, keyed by an integer, with the terms of its numerator and
+-- denominator.
+periods as (
     select
-        indicator_id,
-        age_group,
-        period_start,
-        period_end,
-        years_in_data
-    from {{ ref('int_indicators__periods') }}
+        cast(
+            row_number() over (
+                order by
+                    periods_with_coverage.indicator_id,
+                    periods_with_coverage.age_group,
+                    periods_with_coverage.period_start
+            ) as integer
+        ) as period_key,
+        periods_with_coverage.indicator_id,
+        periods_with_coverage.age_group,
+        periods_with_coverage.period_start,
+        periods_with_coverage.period_end,
+        periods_with_coverage.years_in_data,
+        numerator_terms.term_key as numerator_term_key,
+        denominator_terms.term_key as denominator_term_key,
+        definitions.denominator_source,
+        definitions.sexes,
+        definitions.method,
+        definitions.multiplier,
+        definitions.period_years
+    from {{ ref('int_indicators__periods') }} as periods_with_coverage
+    inner join definitions
+        on
+            periods_with_coverage.indicator_id = definitions.indicator_id
+            and periods_with_coverage.age_group = definitions.age_group
+    inner join terms as numerator_terms
+        on
+            definitions.numerator_source = numerator_terms.source
+            and definitions.numerator_measure = numerator_terms.measure
+            and definitions.numerator_subgroup = numerator_terms.subgroup
+            and definitions.age_group = numerator_terms.age_group
+    left join terms as denominator_terms
+        on
+            definitions.denominator_source = denominator_terms.source
+            and definitions.denominator_measure = denominator_terms.measure
+            and definitions.denominator_subgroup = denominator_terms.subgroup
+            and definitions.denominator_age_group = denominator_terms.age_group
 ),
 
+-- Every unit of the current geography; geo_key is NULL for a unit without facts (its counts are zero).
 units as (
     select
-        geo_level,
-        geo_code
-    from {{ ref('int_geography__units') }}
+        cast(row_number() over (order by units.geo_level, units.geo_code) as integer) as unit_index,
+        units.geo_level,
+        units.geo_code,
+        geo_units.geo_key
+    from {{ ref('int_geography__units') }} as units
+    left join {{ ref('int_counts__geo_units') }} as geo_units
+        on units.geo_level = geo_units.geo_level and units.geo_code = geo_units.geo_code
 ),
 
 cells as (
     select
-        definitions.indicator_id,
-        definitions.age_group,
-        periods_with_coverage.period_start,
-        periods_with_coverage.period_end,
-        periods_with_coverage.years_in_data,
-        units.geo_level,
-        units.geo_code,
+        periods.period_key,
+        units.unit_index,
+        units.geo_key,
         sexes.sex,
-        definitions.denominator_source
-    from definitions
-    inner join periods_with_coverage
-        on
-            definitions.indicator_id = periods_with_coverage.indicator_id
-            and definitions.age_group = periods_with_coverage.age_group
+        periods.denominator_source
+    from periods
     cross join units
-    cross join unnest(string_split(definitions.sexes, ' ')) as sexes (sex)
+    cross join unnest(string_split(periods.sexes, ' ')) as sexes (sex)
 ),
 
 -- Each year of each period, so that counts join periods on equality.
 period_years as (
     select
-        periods_with_coverage.indicator_id,
-        periods_with_coverage.age_group,
-        periods_with_coverage.period_start,
+        periods.period_key,
+        periods.numerator_term_key,
+        periods.denominator_term_key,
         cast(years.year as integer) as year
-    from periods_with_coverage,
-        unnest(generate_series(periods_with_coverage.period_start, periods_with_coverage.period_end)) as years (year)
+    from periods,
+        unnest(generate_series(periods.period_start, periods.period_end)) as years (year)
 ),
 
 numerators as (
     select
-        definitions.indicator_id,
-        definitions.age_group,
-        period_years.period_start,
-        counts.geo_level,
-        counts.geo_code,
+        period_years.period_key,
+        counts.geo_key,
         counts.sex,
         sum(counts.count_value) as numerator
-    from definitions
-    inner join period_years
-        on
-            definitions.indicator_id = period_years.indicator_id
-            and definitions.age_group = period_years.age_group
+    from period_years
     inner join counts
         on
-            definitions.numerator_source = counts.source
-            and definitions.numerator_measure = counts.measure
-            and definitions.numerator_subgroup = counts.subgroup
-            and definitions.age_group = counts.age_group
+            period_years.numerator_term_key = counts.term_key
             and period_years.year = counts.year
     group by all
 ),
 
 denominators as (
     select
-        definitions.indicator_id,
-        definitions.age_group,
-        period_years.period_start,
-        counts.geo_level,
-        counts.geo_code,
+        period_years.period_key,
+        counts.geo_key,
         counts.sex,
         sum(counts.count_value) as denominator
-    from definitions
-    inner join period_years
-        on
-            definitions.indicator_id = period_years.indicator_id
-            and definitions.age_group = period_years.age_group
+    from period_years
     inner join counts
         on
-            definitions.denominator_source = counts.source
-            and definitions.denominator_measure = counts.measure
-            and definitions.denominator_subgroup = counts.subgroup
-            and definitions.denominator_age_group = counts.age_group
+            period_years.denominator_term_key = counts.term_key
             and period_years.year = counts.year
     group by all
 ),
 
 sums as (
     select
-        cells.indicator_id,
-        cells.age_group,
-        cells.period_start,
-        cells.period_end,
-        cells.years_in_data,
-        cells.geo_level,
-        cells.geo_code,
+        cells.period_key,
+        cells.unit_index,
         cells.sex,
         cast(coalesce(numerators.numerator, 0) as double) as numerator,
         case
@@ -152,19 +164,13 @@ sums as (
     from cells
     left join numerators
         on
-            cells.indicator_id = numerators.indicator_id
-            and cells.age_group = numerators.age_group
-            and cells.period_start = numerators.period_start
-            and cells.geo_level = numerators.geo_level
-            and cells.geo_code = numerators.geo_code
+            cells.period_key = numerators.period_key
+            and cells.geo_key = numerators.geo_key
             and cells.sex = numerators.sex
     left join denominators
         on
-            cells.indicator_id = denominators.indicator_id
-            and cells.age_group = denominators.age_group
-            and cells.period_start = denominators.period_start
-            and cells.geo_level = denominators.geo_level
-            and cells.geo_code = denominators.geo_code
+            cells.period_key = denominators.period_key
+            and cells.geo_key = denominators.geo_key
             and cells.sex = denominators.sex
 ),
 
@@ -178,41 +184,39 @@ exact_limits as (
 
 computed as (
     select
-        sums.indicator_id,
-        sums.age_group,
-        sums.period_start,
-        sums.period_end,
-        sums.geo_level,
-        sums.geo_code,
+        periods.indicator_id,
+        periods.age_group,
+        periods.period_start,
+        periods.period_end,
+        units.geo_level,
+        units.geo_code,
         sums.sex,
         sums.numerator,
         sums.denominator,
         case
-            when definitions.method = 'count' then sums.numerator
-            when sums.denominator > 0 then definitions.multiplier * sums.numerator / sums.denominator
+            when periods.method = 'count' then sums.numerator
+            when sums.denominator > 0 then periods.multiplier * sums.numerator / sums.denominator
         end as value,
         case
-            when definitions.method = 'share' and sums.denominator > 0
-                then definitions.multiplier * {{ wilson_lower('sums.numerator', 'sums.denominator') }}
-            when definitions.method = 'rate' and sums.denominator > 0
-                then definitions.multiplier * {{ poisson_lower('sums.numerator', 'exact_limits') }} / sums.denominator
+            when periods.method = 'share' and sums.denominator > 0
+                then periods.multiplier * {{ wilson_lower('sums.numerator', 'sums.denominator') }}
+            when periods.method = 'rate' and sums.denominator > 0
+                then periods.multiplier * {{ poisson_lower('sums.numerator', 'exact_limits') }} / sums.denominator
         end as ci_lower,
         case
-            when definitions.method = 'share' and sums.denominator > 0
-                then definitions.multiplier * {{ wilson_upper('sums.numerator', 'sums.denominator') }}
-            when definitions.method = 'rate' and sums.denominator > 0
-                then definitions.multiplier * {{ poisson_upper('sums.numerator', 'exact_limits') }} / sums.denominator
+            when periods.method = 'share' and sums.denominator > 0
+                then periods.multiplier * {{ wilson_upper('sums.numerator', 'sums.denominator') }}
+            when periods.method = 'rate' and sums.denominator > 0
+                then periods.multiplier * {{ poisson_upper('sums.numerator', 'exact_limits') }} / sums.denominator
         end as ci_upper,
         case
-            when sums.years_in_data < definitions.period_years then 1
-            when definitions.method <> 'count' and sums.denominator = 0 then 2
+            when periods.years_in_data < periods.period_years then 1
+            when periods.method <> 'count' and sums.denominator = 0 then 2
             else 0
         end as spv_flag
     from sums
-    inner join definitions
-        on
-            sums.indicator_id = definitions.indicator_id
-            and sums.age_group = definitions.age_group
+    inner join periods on sums.period_key = periods.period_key
+    inner join units on sums.unit_index = units.unit_index
     left join exact_limits on sums.numerator = exact_limits.observed
 )
 
