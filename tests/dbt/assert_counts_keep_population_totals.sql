@@ -8,7 +8,7 @@ land_totals as (
         sum(counts.count_value) as land_total
     from {{ ref('int_counts__by_geography') }} as counts
     inner join {{ ref('int_counts__terms') }} as terms on counts.term_key = terms.term_key
-    inner join {{ ref('int_counts__geo_units') }} as geo_units on counts.geo_key = geo_units.geo_key
+    inner join {{ ref('int_facts__geo_units') }} as geo_units on counts.geo_key = geo_units.geo_key
     where
         terms.source = 'population'
         and terms.measure = 'persons'

@@ -17,7 +17,7 @@ geo_units as (
         geo_key,
         geo_level,
         geo_code
-    from {{ ref('int_counts__geo_units') }}
+    from {{ ref('int_facts__geo_units') }}
 ),
 
 -- A kommune's parent is the fylke of its first two digits, a fylke's is land; a missing parent unit keeps a

@@ -1,6 +1,6 @@
 -- Every count series the indicators need, summed to every level by one macro, per year and sex (0 = both).
 -- An age group is the sum of the elementary bands inside it; facts without age count in every age group.
--- Keyed by integers (term_key of int_counts__terms, geo_key of int_counts__geo_units): the indicator models
+-- Keyed by integers (term_key of int_counts__terms, geo_key of int_facts__geo_units): the indicator models
 -- join the codes after their sums.
 with
 
@@ -29,30 +29,15 @@ facts as (
     from {{ ref('int_facts__by_zone') }}
 ),
 
-geo_units as (
-    select
-        geo_key,
-        geo_level,
-        geo_code
-    from {{ ref('int_counts__geo_units') }}
-),
-
--- Each unit combination of the facts with the geo_key of its unit at every level.
 unit_geo_keys as (
     select
-        units.unit_key,
-        land.geo_key as land_geo_key,
-        fylker.geo_key as fylke_geo_key,
-        kommuner.geo_key as kommune_geo_key,
-        bydeler.geo_key as bydel_geo_key,
-        zones.geo_key as levekarssone_geo_key
-    from {{ ref('int_facts__units') }} as units
-    inner join geo_units as land on land.geo_level = 'land'
-    inner join geo_units as fylker on fylker.geo_level = 'fylke' and units.fylke_code = fylker.geo_code
-    inner join geo_units as kommuner on kommuner.geo_level = 'kommune' and units.kommune_code = kommuner.geo_code
-    left join geo_units as bydeler on bydeler.geo_level = 'bydel' and units.bydel_code = bydeler.geo_code
-    left join geo_units as zones
-        on zones.geo_level = 'levekarssone' and units.levekarssone_code = zones.geo_code
+        unit_key,
+        land_geo_key,
+        fylke_geo_key,
+        kommune_geo_key,
+        bydel_geo_key,
+        levekarssone_geo_key
+    from {{ ref('int_facts__unit_geo_keys') }}
 ),
 
 by_unit as (
@@ -110,7 +95,6 @@ by_geography as (
         'with_geo_keys',
         ['term_key', 'year', 'sex'],
         {'count_value': 'bigint'},
-        geo_keys=true,
     ) }}
 )
 

@@ -34,7 +34,7 @@ national_years as (
         counts.year
     from {{ ref('int_counts__by_geography') }} as counts
     inner join {{ ref('int_counts__terms') }} as terms on counts.term_key = terms.term_key
-    inner join {{ ref('int_counts__geo_units') }} as geo_units on counts.geo_key = geo_units.geo_key
+    inner join {{ ref('int_facts__geo_units') }} as geo_units on counts.geo_key = geo_units.geo_key
     where geo_units.geo_level = 'land'
 ),
 
@@ -61,9 +61,10 @@ rate_indicator_years as (
 ),
 
 mortality_years as (
-    select distinct year
-    from {{ ref('int_mortality__by_age_band') }}
-    where geo_level = 'land' and deaths > 0
+    select distinct by_age_band.year
+    from {{ ref('int_mortality__by_age_band') }} as by_age_band
+    inner join {{ ref('int_facts__geo_units') }} as geo_units on by_age_band.geo_key = geo_units.geo_key
+    where geo_units.geo_level = 'land' and by_age_band.deaths > 0
 ),
 
 mortality_indicator_years as (

@@ -94,7 +94,7 @@ zone_population as (
         lag(counts.count_value) over (partition by geo_units.geo_code order by counts.year) as persons_year_before
     from {{ ref('int_counts__by_geography') }} as counts
     inner join {{ ref('int_counts__terms') }} as terms on counts.term_key = terms.term_key
-    inner join {{ ref('int_counts__geo_units') }} as geo_units on counts.geo_key = geo_units.geo_key
+    inner join {{ ref('int_facts__geo_units') }} as geo_units on counts.geo_key = geo_units.geo_key
     where
         geo_units.geo_level = 'levekarssone'
         and terms.source = 'population'

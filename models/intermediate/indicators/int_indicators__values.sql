@@ -97,7 +97,7 @@ units as (
         units.geo_code,
         geo_units.geo_key
     from {{ ref('int_geography__units') }} as units
-    left join {{ ref('int_counts__geo_units') }} as geo_units
+    left join {{ ref('int_facts__geo_units') }} as geo_units
         on units.geo_level = geo_units.geo_level and units.geo_code = geo_units.geo_code
 ),
 

@@ -40,11 +40,15 @@ bands as (
     from {{ ref('mortality_age_bands') }}
 ),
 
+-- Every unit of the current geography; geo_key is NULL for a unit without facts.
 units as (
     select
-        geo_level,
-        geo_code
-    from {{ ref('int_geography__units') }}
+        units.geo_level,
+        units.geo_code,
+        geo_units.geo_key
+    from {{ ref('int_geography__units') }} as units
+    left join {{ ref('int_facts__geo_units') }} as geo_units
+        on units.geo_level = geo_units.geo_level and units.geo_code = geo_units.geo_code
 ),
 
 -- Every indicator, period, unit and published sex: units without any data are kept and flagged. Each cell's
@@ -61,6 +65,7 @@ cells as (
         periods.start_age,
         units.geo_level,
         units.geo_code,
+        units.geo_key,
         sexes.sex
     from periods
     cross join units
@@ -72,8 +77,7 @@ band_sums as (
     select
         period_start,
         period_end,
-        geo_level,
-        geo_code,
+        geo_key,
         sex,
         life_table_band,
         person_years,
@@ -95,8 +99,7 @@ table_input as (
         on
             cells.period_start = band_sums.period_start
             and cells.period_end = band_sums.period_end
-            and cells.geo_level = band_sums.geo_level
-            and cells.geo_code = band_sums.geo_code
+            and cells.geo_key = band_sums.geo_key
             and cells.sex = band_sums.sex
             and bands.life_table_band = band_sums.life_table_band
 ),

@@ -1,6 +1,6 @@
 -- Deaths and person-years by life-table band summed over each distinct period of the mortality indicators
 -- (standardised mortality and life expectancy share them: one pass instead of one per indicator), for every
--- unit and sex. Only periods with data for a unit, sex and band have a row.
+-- unit (geo_key of int_facts__geo_units) and sex. Only periods with data for a unit, sex and band have a row.
 -- A period's sums are the running totals to its last year less those to the year before its first, so the
 -- cost grows with the number of periods, not with periods times their length (30 years of 3-, 10- and 15-year
 -- periods: half the time of summing each period's years). Each series (unit, sex, band) gets an integer id and
@@ -18,8 +18,7 @@ mortality_periods as (
 
 yearly as (
     select
-        geo_level,
-        geo_code,
+        geo_key,
         sex,
         life_table_band,
         year,
@@ -30,8 +29,7 @@ yearly as (
 
 distinct_series as (
     select distinct
-        geo_level,
-        geo_code,
+        geo_key,
         sex,
         life_table_band
     from yearly
@@ -39,8 +37,7 @@ distinct_series as (
 
 series as (
     select
-        geo_level,
-        geo_code,
+        geo_key,
         sex,
         life_table_band,
         row_number() over () as series_id
@@ -71,8 +68,7 @@ running_totals as materialized (
     cross join years
     left join yearly
         on
-            series.geo_level = yearly.geo_level
-            and series.geo_code = yearly.geo_code
+            series.geo_key = yearly.geo_key
             and series.sex = yearly.sex
             and series.life_table_band = yearly.life_table_band
             and years.year = yearly.year
@@ -103,8 +99,7 @@ final as (
     select
         period_sums.period_start,
         period_sums.period_end,
-        series.geo_level,
-        series.geo_code,
+        series.geo_key,
         series.sex,
         series.life_table_band,
         period_sums.person_years,

@@ -40,8 +40,7 @@ band_sums as materialized (
     select
         period_sums.period_start,
         period_sums.period_end,
-        period_sums.geo_level,
-        period_sums.geo_code,
+        period_sums.geo_key,
         period_sums.sex,
         bands.standard_band,
         sum(period_sums.person_years) as person_years,
@@ -66,11 +65,21 @@ standard_population as (
     group by age_bands.standard_band
 ),
 
+-- Every unit of the current geography; geo_key is NULL for a unit without facts.
 units as (
     select
-        geo_level,
-        geo_code
-    from {{ ref('int_geography__units') }}
+        units.geo_level,
+        units.geo_code,
+        geo_units.geo_key
+    from {{ ref('int_geography__units') }} as units
+    left join {{ ref('int_facts__geo_units') }} as geo_units
+        on units.geo_level = geo_units.geo_level and units.geo_code = geo_units.geo_code
+),
+
+land as (
+    select geo_key
+    from {{ ref('int_facts__geo_units') }}
+    where geo_level = 'land'
 ),
 
 cells as (
@@ -84,6 +93,7 @@ cells as (
         periods.multiplier,
         units.geo_level,
         units.geo_code,
+        units.geo_key,
         sexes.sex
     from periods
     cross join units
@@ -98,7 +108,7 @@ national_rates as (
         standard_band,
         deaths / nullif(person_years, 0) as national_rate
     from band_sums
-    where geo_level = 'land' and sex in ('1', '2')
+    where geo_key in (select land.geo_key from land) and sex in ('1', '2')
 ),
 
 -- Expected deaths by sex-specific national rates; for both sexes the sum of the two.
@@ -106,8 +116,7 @@ expected as (
     select
         band_sums.period_start,
         band_sums.period_end,
-        band_sums.geo_level,
-        band_sums.geo_code,
+        band_sums.geo_key,
         band_sums.sex,
         sum(band_sums.person_years * coalesce(national_rates.national_rate, 0)) as expected_deaths
     from band_sums
@@ -122,8 +131,7 @@ expected as (
     select
         band_sums.period_start,
         band_sums.period_end,
-        band_sums.geo_level,
-        band_sums.geo_code,
+        band_sums.geo_key,
         '0' as sex,
         sum(band_sums.person_years * coalesce(national_rates.national_rate, 0)) as expected_deaths
     from band_sums
@@ -140,8 +148,7 @@ direct as (
     select
         band_sums.period_start,
         band_sums.period_end,
-        band_sums.geo_level,
-        band_sums.geo_code,
+        band_sums.geo_key,
         band_sums.sex,
         sum(band_sums.deaths) as observed,
         sum(band_sums.person_years) as person_years,
@@ -182,15 +189,13 @@ combined as (
         on
             cells.period_start = direct.period_start
             and cells.period_end = direct.period_end
-            and cells.geo_level = direct.geo_level
-            and cells.geo_code = direct.geo_code
+            and cells.geo_key = direct.geo_key
             and cells.sex = direct.sex
     left join expected
         on
             cells.period_start = expected.period_start
             and cells.period_end = expected.period_end
-            and cells.geo_level = expected.geo_level
-            and cells.geo_code = expected.geo_code
+            and cells.geo_key = expected.geo_key
             and cells.sex = expected.sex
 ),
 

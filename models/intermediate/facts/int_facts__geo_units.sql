@@ -1,6 +1,6 @@
--- Every unit that counts are summed to: land and each fylke, kommune, bydel and levekårssone that a raw
--- grunnkrets maps to (unknown codes included), keyed by an integer geo_key, which int_counts__by_geography
--- stores instead of the level and code: a table of 2.6 million rows is written and scanned several times
+-- Every unit that facts are summed to: land and each fylke, kommune, bydel and levekårssone that a raw
+-- grunnkrets maps to (unknown codes included), keyed by an integer geo_key, which the tables summed to every
+-- level store instead of the level and code: a table of millions of rows is written and scanned several times
 -- faster with integers than with text.
 with
 
