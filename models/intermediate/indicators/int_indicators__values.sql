@@ -89,22 +89,19 @@ periods as (
             and definitions.denominator_age_group = denominator_terms.age_group
 ),
 
--- Every unit of the current geography; geo_key is NULL for a unit without facts (its counts are zero).
+-- Every unit of the current geography.
 units as (
     select
-        cast(row_number() over (order by units.geo_level, units.geo_code) as integer) as unit_index,
-        units.geo_level,
-        units.geo_code,
-        geo_units.geo_key
-    from {{ ref('int_geography__units') }} as units
-    left join {{ ref('int_facts__geo_units') }} as geo_units
-        on units.geo_level = geo_units.geo_level and units.geo_code = geo_units.geo_code
+        geo_key,
+        geo_level,
+        geo_code
+    from {{ ref('int_facts__geo_units') }}
+    where is_in_geography
 ),
 
 cells as (
     select
         periods.period_key,
-        units.unit_index,
         units.geo_key,
         sexes.sex,
         periods.denominator_source
@@ -155,7 +152,7 @@ denominators as (
 sums as (
     select
         cells.period_key,
-        cells.unit_index,
+        cells.geo_key,
         cells.sex,
         cast(coalesce(numerators.numerator, 0) as double) as numerator,
         case
@@ -216,7 +213,7 @@ computed as (
         end as spv_flag
     from sums
     inner join periods on sums.period_key = periods.period_key
-    inner join units on sums.unit_index = units.unit_index
+    inner join units on sums.geo_key = units.geo_key
     left join exact_limits on sums.numerator = exact_limits.observed
 )
 

@@ -40,15 +40,14 @@ bands as (
     from {{ ref('mortality_age_bands') }}
 ),
 
--- Every unit of the current geography; geo_key is NULL for a unit without facts.
+-- Every unit of the current geography.
 units as (
     select
-        units.geo_level,
-        units.geo_code,
-        geo_units.geo_key
-    from {{ ref('int_geography__units') }} as units
-    left join {{ ref('int_facts__geo_units') }} as geo_units
-        on units.geo_level = geo_units.geo_level and units.geo_code = geo_units.geo_code
+        geo_key,
+        geo_level,
+        geo_code
+    from {{ ref('int_facts__geo_units') }}
+    where is_in_geography
 ),
 
 -- Every indicator, period, unit and published sex: units without any data are kept and flagged. Each cell's
