@@ -51,7 +51,9 @@ polarity as (
     from {{ ref('indicator_catalogue') }}
 ),
 
-shown as (
+-- The shown values a unit is compared with. A zone is never the country or a parent, and zones are most of
+-- the cells: leaving them out makes the lookup a fraction of the table.
+shown_comparators as (
     select
         indicator_id,
         age_group,
@@ -61,7 +63,7 @@ shown as (
         sex,
         value
     from indicator_rows
-    where spv_flag = 0
+    where spv_flag = 0 and geo_level <> 'levekarssone'
 ),
 
 with_comparators as (
@@ -88,14 +90,14 @@ with_comparators as (
             indicator_rows.geo_level = units.geo_level
             and indicator_rows.geo_code = units.geo_code
     inner join polarity on indicator_rows.indicator_id = polarity.indicator_id
-    left join shown as land
+    left join shown_comparators as land
         on
             indicator_rows.indicator_id = land.indicator_id
             and indicator_rows.age_group = land.age_group
             and indicator_rows.period_start = land.period_start
             and indicator_rows.sex = land.sex
             and land.geo_level = 'land'
-    left join shown as parent
+    left join shown_comparators as parent
         on
             indicator_rows.indicator_id = parent.indicator_id
             and indicator_rows.age_group = parent.age_group
