@@ -1,6 +1,7 @@
 -- The rolling periods of every indicator: every window of the catalogue's period length inside the years
 -- its data cover. years_in_data counts the window's years that have national data for both numerator and
--- denominator; a window with fewer than period_years of them is flagged (spv_flag 1) downstream.
+-- denominator; a window with fewer than period_years of them is flagged (spv_flag 1) downstream. Count, share
+-- and rate indicators carry the terms (int_counts__terms) of their numerator and denominator.
 with
 
 catalogue as (
@@ -25,39 +26,60 @@ definitions as (
     from {{ ref('int_indicators__definitions') }}
 ),
 
+terms as (
+    select
+        term_key,
+        source,
+        measure,
+        subgroup,
+        age_group
+    from {{ ref('int_counts__terms') }}
+),
+
+-- The count series (terms of int_counts__terms) of each count, share and rate indicator's numerator and
+-- denominator: the period sums read them from here.
+definition_terms as (
+    select
+        definitions.indicator_id,
+        definitions.age_group,
+        numerator_terms.term_key as numerator_term_key,
+        denominator_terms.term_key as denominator_term_key
+    from definitions
+    inner join terms as numerator_terms
+        on
+            definitions.numerator_source = numerator_terms.source
+            and definitions.numerator_measure = numerator_terms.measure
+            and definitions.numerator_subgroup = numerator_terms.subgroup
+            and definitions.age_group = numerator_terms.age_group
+    left join terms as denominator_terms
+        on
+            definitions.denominator_source = denominator_terms.source
+            and definitions.denominator_measure = denominator_terms.measure
+            and definitions.denominator_subgroup = denominator_terms.subgroup
+            and definitions.denominator_age_group = denominator_terms.age_group
+),
+
 national_years as (
     select distinct
-        terms.source,
-        terms.measure,
-        terms.subgroup,
-        terms.age_group,
+        counts.term_key,
         counts.year
     from {{ ref('int_counts__by_geography') }} as counts
-    inner join {{ ref('int_counts__terms') }} as terms on counts.term_key = terms.term_key
     inner join {{ ref('int_facts__geo_units') }} as geo_units on counts.geo_key = geo_units.geo_key
     where geo_units.geo_level = 'land'
 ),
 
 rate_indicator_years as (
     select
-        definitions.indicator_id,
-        definitions.age_group,
+        definition_terms.indicator_id,
+        definition_terms.age_group,
         numerator_years.year
-    from definitions
-    inner join national_years as numerator_years
-        on
-            definitions.numerator_source = numerator_years.source
-            and definitions.numerator_measure = numerator_years.measure
-            and definitions.numerator_subgroup = numerator_years.subgroup
-            and definitions.age_group = numerator_years.age_group
+    from definition_terms
+    inner join national_years as numerator_years on definition_terms.numerator_term_key = numerator_years.term_key
     left join national_years as denominator_years
         on
-            definitions.denominator_source = denominator_years.source
-            and definitions.denominator_measure = denominator_years.measure
-            and definitions.denominator_subgroup = denominator_years.subgroup
-            and definitions.denominator_age_group = denominator_years.age_group
+            definition_terms.denominator_term_key = denominator_years.term_key
             and numerator_years.year = denominator_years.year
-    where definitions.denominator_source is null or denominator_years.year is not null
+    where definition_terms.denominator_term_key is null or denominator_years.year is not null
 ),
 
 mortality_years as (
@@ -122,6 +144,8 @@ final as (
         periods.age_group,
         periods.period_start,
         periods.period_end,
+        definition_terms.numerator_term_key,
+        definition_terms.denominator_term_key,
         count(indicator_years.year) as years_in_data
     from periods
     left join indicator_years
@@ -129,6 +153,10 @@ final as (
             periods.indicator_id = indicator_years.indicator_id
             and periods.age_group = indicator_years.age_group
             and indicator_years.year between periods.period_start and periods.period_end
+    left join definition_terms
+        on
+            periods.indicator_id = definition_terms.indicator_id
+            and periods.age_group = definition_terms.age_group
     group by all
 )
 

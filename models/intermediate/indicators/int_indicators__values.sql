@@ -12,28 +12,12 @@ definitions as (
     select
         indicator_id,
         age_group,
-        numerator_source,
-        numerator_measure,
-        numerator_subgroup,
         denominator_source,
-        denominator_measure,
-        denominator_subgroup,
-        denominator_age_group,
         sexes,
         method,
         multiplier,
         period_years
     from {{ ref('int_indicators__definitions') }}
-),
-
-terms as (
-    select
-        term_key,
-        source,
-        measure,
-        subgroup,
-        age_group
-    from {{ ref('int_counts__terms') }}
 ),
 
 counts as (
@@ -63,8 +47,8 @@ periods as (
         periods_with_coverage.period_start,
         periods_with_coverage.period_end,
         periods_with_coverage.years_in_data,
-        numerator_terms.term_key as numerator_term_key,
-        denominator_terms.term_key as denominator_term_key,
+        periods_with_coverage.numerator_term_key,
+        periods_with_coverage.denominator_term_key,
         definitions.denominator_source,
         definitions.sexes,
         definitions.method,
@@ -75,18 +59,6 @@ periods as (
         on
             periods_with_coverage.indicator_id = definitions.indicator_id
             and periods_with_coverage.age_group = definitions.age_group
-    inner join terms as numerator_terms
-        on
-            definitions.numerator_source = numerator_terms.source
-            and definitions.numerator_measure = numerator_terms.measure
-            and definitions.numerator_subgroup = numerator_terms.subgroup
-            and definitions.age_group = numerator_terms.age_group
-    left join terms as denominator_terms
-        on
-            definitions.denominator_source = denominator_terms.source
-            and definitions.denominator_measure = denominator_terms.measure
-            and definitions.denominator_subgroup = denominator_terms.subgroup
-            and definitions.denominator_age_group = denominator_terms.age_group
 ),
 
 -- Every unit of the current geography.
@@ -121,31 +93,36 @@ period_years as (
         unnest(generate_series(periods.period_start, periods.period_end)) as years (year)
 ),
 
-numerators as (
+-- The terms of numerator and denominator stacked, so that one pass over the counts sums both.
+period_terms as (
     select
-        period_years.period_key,
-        counts.geo_key,
-        counts.sex,
-        sum(counts.count_value) as numerator
+        period_key,
+        numerator_term_key as term_key,
+        true as is_numerator,
+        year
     from period_years
-    inner join counts
-        on
-            period_years.numerator_term_key = counts.term_key
-            and period_years.year = counts.year
-    group by all
+    union all
+    select
+        period_key,
+        denominator_term_key as term_key,
+        false as is_numerator,
+        year
+    from period_years
+    where denominator_term_key is not null
 ),
 
-denominators as (
+term_sums as (
     select
-        period_years.period_key,
+        period_terms.period_key,
         counts.geo_key,
         counts.sex,
-        sum(counts.count_value) as denominator
-    from period_years
+        sum(counts.count_value) filter (where period_terms.is_numerator) as numerator,
+        sum(counts.count_value) filter (where not period_terms.is_numerator) as denominator
+    from period_terms
     inner join counts
         on
-            period_years.denominator_term_key = counts.term_key
-            and period_years.year = counts.year
+            period_terms.term_key = counts.term_key
+            and period_terms.year = counts.year
     group by all
 ),
 
@@ -154,21 +131,16 @@ sums as (
         cells.period_key,
         cells.geo_key,
         cells.sex,
-        cast(coalesce(numerators.numerator, 0) as double) as numerator,
+        cast(coalesce(term_sums.numerator, 0) as double) as numerator,
         case
-            when cells.denominator_source is not null then cast(coalesce(denominators.denominator, 0) as double)
+            when cells.denominator_source is not null then cast(coalesce(term_sums.denominator, 0) as double)
         end as denominator
     from cells
-    left join numerators
+    left join term_sums
         on
-            cells.period_key = numerators.period_key
-            and cells.geo_key = numerators.geo_key
-            and cells.sex = numerators.sex
-    left join denominators
-        on
-            cells.period_key = denominators.period_key
-            and cells.geo_key = denominators.geo_key
-            and cells.sex = denominators.sex
+            cells.period_key = term_sums.period_key
+            and cells.geo_key = term_sums.geo_key
+            and cells.sex = term_sums.sex
 ),
 
 exact_limits as (
